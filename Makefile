@@ -1,0 +1,36 @@
+# Quick start: `make lab` (JupyterLab on the worked example) and `make test` (every test,
+# notebooks included). Both create .venv and install the project on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+MODEL ?= data/mental_health_strategy
+
+.PHONY: install lab test notebooks benchmark clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+test: $(STAMP)
+	HOME=$$(mktemp -d) $(BIN)/python -m pytest tests notebooks $(NBVAL) -q
+
+# Re-execute the committed notebooks in place (after changing the library or the example).
+notebooks: $(STAMP)
+	for nb in notebooks/[0-9]*.ipynb; do \
+	  HOME=$$(mktemp -d) $(BIN)/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; \
+	done
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/solve_times.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

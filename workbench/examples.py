@@ -1,0 +1,126 @@
+"""Small generated models shared by tests, benchmarks and docs.
+
+`random_tables` returns the tables as an analyst would type them (so they go through the same
+validation as a folder on disk); `random_model` validates them into a Model.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .io import from_tables
+from .model import Model
+
+
+def random_tables(n_actions: int = 8, seed: int = 0, *, n_resources: int = 2,
+                  n_criteria: int = 3, synergy_share: float = 0.1, cluster_every: int = 20,
+                  n_requires: int = 2, n_excludes: int = 1, budget_share: float = 0.5,
+                  dense_synergy: float = 0.0, funding: bool = False, group_limits: bool = False,
+                  forced: bool = False, horizon: int = 1,
+                  stakeholders: int = 2) -> dict[str, pd.DataFrame]:
+    """Tables of a random but well-formed model.
+
+    synergy_share: share of actions that sit in a synergy pair (about one pair per two of them);
+    dense_synergy: instead, the share of all pairs that carry a bonus;
+    cluster_every: one critical-mass group per this many actions (at least one);
+    budget_share: each resource's limit as a share of what funding every action would need.
+    """
+    rng = np.random.default_rng(seed)
+    ids = [f"a{k:02d}" for k in range(n_actions)]
+    resources = ["cost", "staff_fte", "capital", "volunteers"][:n_resources]
+    themes = [f"theme{rng.integers(0, 3)}" for _ in ids]
+    actions = pd.DataFrame({
+        "id": ids, "name": [f"Action {k}" for k in range(n_actions)], "theme": themes,
+        "lead": [f"lead{rng.integers(0, 3)}" for _ in ids],
+        "indicator": ["people reached per year"] * n_actions,
+    })
+    for r in resources:
+        actions[r] = rng.integers(1, 100, n_actions) * (1000 if r == "cost" else 1)
+        actions[f"{r}_setup"] = np.where(rng.random(n_actions) < 0.3,
+                                         rng.integers(0, 50, n_actions), 0)
+    if horizon > 1:
+        actions["duration_years"] = [rng.integers(1, horizon + 1) if rng.random() < 0.6 else None
+                                     for _ in ids]
+        actions["earliest_start"] = [rng.integers(1, horizon + 1) if rng.random() < 0.3 else 1
+                                     for _ in ids]
+    per_year_total = {r: float((actions[r] + actions[f"{r}_setup"]).sum()) for r in resources}
+    resource_rows = [{"resource": r, "limit": round(budget_share * per_year_total[r] * horizon)}
+                     for r in resources]
+    if horizon > 1:
+        resource_rows.append({"resource": resources[0], "year": 1,
+                              "limit": round(budget_share * per_year_total[resources[0]])})
+    criteria = pd.DataFrame({
+        "id": [f"c{k}" for k in range(n_criteria)], "name": [f"Criterion {k}" for k in range(n_criteria)],
+        "weight": rng.integers(1, 10, n_criteria), "scale_min": 0, "scale_max": 10,
+        "direction": ["lower" if k == n_criteria - 1 and n_criteria > 1 else "higher"
+                      for k in range(n_criteria)],
+    })
+    groups = [f"group{g}" for g in range(max(1, stakeholders))]
+    scores = pd.DataFrame([
+        {"action": a, "criterion": c, "stakeholder": g, "score": int(rng.integers(0, 11))}
+        for a in ids for c in criteria["id"] for g in groups])
+    interactions = _random_interactions(rng, ids, synergy_share, cluster_every, n_requires,
+                                        n_excludes, dense_synergy, horizon)
+    tables = {"actions": actions, "resources": pd.DataFrame(resource_rows), "criteria": criteria,
+              "scores": scores, "interactions": interactions,
+              "stakeholders": pd.DataFrame({"stakeholder": groups}),
+              "settings": pd.DataFrame({"setting": ["horizon_years"], "value": [str(horizon)]})}
+    constraints = []
+    if group_limits:
+        constraints += [{"kind": "theme_min", "target": themes[0], "value": 1},
+                        {"kind": "theme_max", "target": themes[-1], "value": max(1, n_actions // 3)},
+                        {"kind": "lead_max", "target": actions["lead"].iloc[0],
+                         "value": max(1, n_actions // 3)}]
+    if forced and n_actions >= 2:
+        constraints += [{"kind": "include", "target": ids[int(rng.integers(0, n_actions))]},
+                        {"kind": "exclude", "target": ids[-1]}]
+        if constraints[-2]["target"] == ids[-1]:
+            constraints.pop()
+    if constraints:
+        tables["constraints"] = pd.DataFrame(constraints)
+    if funding:
+        theme_names = sorted(set(themes))
+        tables["funding"] = pd.DataFrame([
+            {"stream": "general", "resource": "cost",
+             "limit": round(0.3 * per_year_total["cost"] * horizon), "themes": "", "actions": ""},
+            {"stream": "targeted", "resource": "cost",
+             "limit": round(0.4 * per_year_total["cost"] * horizon),
+             "themes": ";".join(theme_names[:2]), "actions": ids[-1]},
+        ])
+    return tables
+
+
+def _random_interactions(rng, ids, synergy_share, cluster_every, n_requires, n_excludes,
+                         dense_synergy, horizon) -> pd.DataFrame:
+    n = len(ids)
+    rows = []
+    if dense_synergy:
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < dense_synergy]
+    else:
+        count = max(1, round(synergy_share * n / 2)) if n >= 2 else 0
+        pairs = {tuple(sorted(rng.choice(n, 2, replace=False))) for _ in range(count)}
+    for i, j in sorted(pairs):
+        sign = 1 if dense_synergy or rng.random() < 0.75 else -1
+        rows.append({"kind": "synergy", "actions": f"{ids[i]};{ids[j]}",
+                     "bonus": sign * int(rng.integers(1, 15))})
+    for g in range(max(1, n // cluster_every) if n >= 3 else 0):
+        size = int(rng.integers(3, min(5, n) + 1))
+        members = rng.choice(n, size, replace=False)
+        rows.append({"kind": "critical_mass", "actions": ";".join(ids[m] for m in sorted(members)),
+                     "threshold": int(rng.integers(2, size + 1)),
+                     "bonus": int(rng.integers(10, 40)), "name": f"cluster{g}"})
+    for _ in range(n_requires if n >= 2 else 0):
+        x, y = sorted(rng.choice(n, 2, replace=False), reverse=True)  # later needs earlier: no cycles
+        rows.append({"kind": "requires", "actions": f"{ids[x]};{ids[y]}",
+                     "lag": int(rng.integers(0, 2)) if horizon > 1 else ""})
+    for _ in range(n_excludes if n >= 2 else 0):
+        x, y = rng.choice(n, 2, replace=False)
+        rows.append({"kind": "excludes", "actions": f"{ids[x]};{ids[y]}"})
+    frame = pd.DataFrame(rows, columns=["kind", "actions", "threshold", "bonus", "lag", "name"])
+    frame = frame.drop_duplicates(subset=["kind", "actions"])
+    return frame
+
+
+def random_model(n_actions: int = 8, seed: int = 0, **options) -> Model:
+    """A validated random model; see `random_tables` for the options."""
+    return from_tables(random_tables(n_actions, seed, **options), source=f"random({n_actions}, {seed})")

@@ -1,0 +1,199 @@
+"""The data model: table schemas declared once as data, and small frozen bundles.
+
+A strategy model is a folder of CSV files (or one .xlsx workbook, one sheet per table).
+Units: costs in the resource's own unit (pounds, FTE) per active year, `<resource>_setup`
+one-off in the start year; values in value points (0..100 for one action); years from 1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """Columns of one table: which must be present, which may be, and which hold numbers."""
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    numeric: tuple[str, ...] = ()
+    required_file: bool = True
+    key: tuple[str, ...] = ()
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+
+SCHEMAS: dict[str, TableSchema] = {
+    schema.name: schema
+    for schema in (
+        TableSchema(
+            "actions",
+            required=("id", "name", "theme", "lead", "indicator"),
+            optional=("duration_years", "earliest_start", "description", "evidence"),
+            numeric=("duration_years", "earliest_start"),
+            key=("id",),
+        ),
+        TableSchema(
+            "resources",
+            required=("resource", "limit"),
+            optional=("year",),
+            numeric=("limit", "year"),
+            key=("resource", "year"),
+        ),
+        TableSchema(
+            "criteria",
+            required=("id", "name", "weight", "scale_min", "scale_max", "direction"),
+            optional=("weight_low", "weight_high", "description"),
+            numeric=("weight", "scale_min", "scale_max", "weight_low", "weight_high"),
+            key=("id",),
+        ),
+        TableSchema(
+            "scores",
+            required=("action", "criterion", "score"),
+            optional=("stakeholder", "low", "high"),
+            numeric=("score", "low", "high"),
+        ),
+        TableSchema(
+            "interactions",
+            required=("kind", "actions"),
+            optional=("threshold", "bonus", "lag", "note", "name"),
+            numeric=("threshold", "bonus", "lag"),
+            required_file=False,
+        ),
+        TableSchema(
+            "constraints",
+            required=("kind", "target"),
+            optional=("value",),
+            numeric=("value",),
+            required_file=False,
+        ),
+        TableSchema(
+            "funding",
+            required=("stream", "limit"),
+            optional=("resource", "themes", "actions", "year", "description"),
+            numeric=("limit", "year"),
+            required_file=False,
+            key=("stream", "year"),
+        ),
+        TableSchema(
+            "portfolios",
+            required=("portfolio", "action"),
+            required_file=False,
+            key=("portfolio", "action"),
+        ),
+        TableSchema(
+            "stakeholders",
+            required=("stakeholder",),
+            optional=("name", "description"),
+            required_file=False,
+            key=("stakeholder",),
+        ),
+        TableSchema(
+            "weights",
+            required=("stakeholder", "criterion", "weight"),
+            numeric=("weight",),
+            required_file=False,
+            key=("stakeholder", "criterion"),
+        ),
+        TableSchema(
+            "settings",
+            required=("setting", "value"),
+            required_file=False,
+            key=("setting",),
+        ),
+    )
+}
+
+INTERACTION_KINDS = ("synergy", "critical_mass", "requires", "excludes")
+CONSTRAINT_KINDS = ("include", "exclude", "theme_min", "theme_max", "lead_max")
+DIRECTIONS = ("higher", "lower")
+SETTINGS_DEFAULTS = {"horizon_years": 1, "aggregation": "mean"}
+SETUP_SUFFIX = "_setup"
+
+
+@dataclass(frozen=True)
+class Model:
+    """A validated strategy model. Tables are tidy pandas frames; nothing here reads files."""
+
+    actions: pd.DataFrame  # indexed by action id
+    resources: pd.DataFrame  # resource, limit, year (NaN: whole horizon)
+    criteria: pd.DataFrame  # indexed by criterion id
+    scores: pd.DataFrame  # long: action, criterion, stakeholder, score, low, high
+    interactions: pd.DataFrame  # kind, members (tuple of ids), threshold, bonus, lag, note, name
+    constraints: pd.DataFrame  # kind, target, value
+    funding: pd.DataFrame  # stream, resource, limit, year, themes (tuple), actions (tuple)
+    portfolios: pd.DataFrame  # portfolio, action
+    stakeholders: pd.DataFrame
+    weights: pd.DataFrame  # stakeholder, criterion, weight
+    settings: dict = field(default_factory=lambda: dict(SETTINGS_DEFAULTS))
+    source: str = "<memory>"
+
+    @property
+    def resource_names(self) -> list[str]:
+        return list(dict.fromkeys(self.resources["resource"]))
+
+    @property
+    def horizon(self) -> int:
+        return int(self.settings.get("horizon_years", 1))
+
+    def reference_portfolio(self, name: str) -> list[str]:
+        """The actions of a named reference portfolio from portfolios.csv."""
+        rows = self.portfolios[self.portfolios["portfolio"] == name]
+        if rows.empty:
+            known = ", ".join(sorted(set(self.portfolios["portfolio"]))) or "none"
+            from .errors import ModelError
+
+            raise ModelError(f"no reference portfolio named {name!r} (known: {known})")
+        return list(rows["action"])
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    """What the optimiser (or an evaluation of a given portfolio) found.
+
+    value: value points, split into standalone, synergy, critical_mass and total.
+    cost: amount per resource over the horizon; cost_by_year: resource x year table.
+    """
+
+    status: str
+    selected: tuple[str, ...]
+    start_year: dict[str, int]
+    value: dict[str, float]
+    value_by_criterion: pd.Series
+    cost: dict[str, float]
+    cost_by_year: pd.DataFrame
+    funding: pd.DataFrame  # action, stream, year, amount
+    earned_interactions: pd.DataFrame  # name, kind, members, bonus earned
+    horizon: int = 1
+    gap: float = 0.0
+    solver: str = ""
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
+    breaches: tuple[str, ...] = ()
+
+    @property
+    def objective(self) -> float:
+        return self.value["total"]
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data, as the CLI prints it."""
+        return {
+            "status": self.status,
+            "objective": round(self.objective, 6),
+            "selected": list(self.selected),
+            "start_year": {k: int(v) for k, v in self.start_year.items()},
+            "cost": {k: round(float(v), 6) for k, v in self.cost.items()},
+            "value": {k: round(float(v), 6) for k, v in self.value.items()},
+            "gap": self.gap,
+            "solver": self.solver,
+            "horizon": self.horizon,
+            "build_seconds": round(self.build_seconds, 4),
+            "solve_seconds": round(self.solve_seconds, 4),
+            "warnings": list(self.warnings),
+            "breaches": list(self.breaches),
+        }

@@ -1,0 +1,339 @@
+"""The portfolio MILP: one `add_<family>` function per constraint family, then solve and read.
+
+Variables: s[i,t] = 1 if action i starts in year t (at most one start). From them, linear
+expressions: active[i,t] (i runs in year t) and selected[i] (i is funded at all). With a
+horizon of one year, s[i,1] is simply "action i is funded" and the model is the
+single-period one of DESIGN.md. Every constraint carries a readable [A-Za-z0-9_] name.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pulp
+
+from .errors import SolverError
+from .evaluate import evaluate
+from .model import Model, PortfolioResult
+from .schedule import (action_timing, active_years, eligible_streams, resource_amounts,
+                       resource_limits, start_years)
+from .scoring import action_values
+from .solvers import solve
+
+SYNERGY_FORMULATIONS = ("glover", "plain")
+
+
+@dataclass
+class Formulation:
+    """The PuLP problem and the handles needed to add constraints and read the answer."""
+
+    problem: pulp.LpProblem
+    horizon: int
+    token: dict[str, str]  # action id -> name-safe token
+    starts: dict[str, list[tuple[int, pulp.LpVariable]]] = field(default_factory=dict)
+    duration: dict[str, int] = field(default_factory=dict)
+    objective: list[tuple[pulp.LpVariable, float]] = field(default_factory=list)
+    flows: dict[tuple[str, str, int], pulp.LpVariable] = field(default_factory=dict)
+
+    def active_terms(self, action: str, year: int) -> list[tuple[pulp.LpVariable, float]]:
+        """Terms of active[i,t]: the starts that leave action i running in `year`."""
+        return [(v, 1.0) for t, v in self.starts[action]
+                if year in active_years(t, self.duration[action], self.horizon)]
+
+    def selected_terms(self, action: str) -> list[tuple[pulp.LpVariable, float]]:
+        return [(v, 1.0) for _, v in self.starts[action]]
+
+    def add(self, expression, name: str) -> None:
+        self.problem += expression, name
+
+
+def _expression(terms) -> pulp.LpAffineExpression:
+    return pulp.LpAffineExpression(list(terms))
+
+
+def safe_tokens(ids: Iterable[str]) -> dict[str, str]:
+    """Map ids to unique names of [A-Za-z0-9_] (PuLP rewrites anything else)."""
+    tokens: dict[str, str] = {}
+    used: set[str] = set()
+    for n, action in enumerate(ids):
+        token = re.sub(r"[^A-Za-z0-9_]", "_", action) or f"action{n}"
+        if token in used:
+            token = f"{token}_{n}"
+        used.add(token)
+        tokens[action] = token
+    return tokens
+
+
+# ---------------------------------------------------------------- variables and objective
+
+
+def add_start_variables(f: Formulation, model: Model) -> None:
+    """s[i,t] binary for each open start year; one start at most: sum_t s[i,t] <= 1."""
+    timing = action_timing(model, f.horizon)
+    f.duration = timing["duration"].astype(int).to_dict()
+    for action, years in start_years(timing, f.horizon).items():
+        f.starts[action] = [(year, f.problem.add_variable(
+            f"start_{f.token[action]}_y{year}", lowBound=0, upBound=1, cat="Binary"))
+            for year in years]
+        if len(years) > 1:
+            f.add(_expression(f.selected_terms(action)) <= 1, f"one_start_{f.token[action]}")
+
+
+def add_standalone_value(f: Formulation, values: pd.Series) -> None:
+    """Objective: sum_i V_i * (active years of i) / T  [value points]."""
+    for action, starts in f.starts.items():
+        for year, variable in starts:
+            years = len(active_years(year, f.duration[action], f.horizon))
+            f.objective.append((variable, float(values[action]) * years / f.horizon))
+
+
+def add_synergies(f: Formulation, model: Model, formulation: str = "glover") -> None:
+    """Synergy pairs, earned per year both run: bonus b_ij * active_i,t * active_j,t / T.
+
+    Negative b (redundancy): z >= active_i + active_j - 1, z >= 0.
+    Positive b, 'plain': z <= active_i, z <= active_j per pair.
+    Positive b, 'glover' (Glover 1975): per action i and year, one w_i <= sum_j b_ij active_j
+    and w_i <= (sum_j b_ij) active_i, which replaces many pair rows with two.
+    """
+    pairs = model.interactions[model.interactions["kind"] == "synergy"]
+    if pairs.empty:
+        return
+    if formulation not in SYNERGY_FORMULATIONS:
+        raise ValueError(f"synergy formulation must be one of {SYNERGY_FORMULATIONS}")
+    owned: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for pair in pairs.itertuples():
+        a, b = pair.members
+        if pair.bonus < 0 or formulation == "plain":
+            _add_pair(f, pair.name, a, b, float(pair.bonus))
+        elif pair.bonus > 0:
+            owner, partner = (a, b) if len(owned[a]) <= len(owned[b]) else (b, a)
+            owned[owner].append((partner, float(pair.bonus)))
+    for owner, partners in owned.items():
+        bound = sum(bonus for _, bonus in partners)
+        for year in range(1, f.horizon + 1):
+            w = f.problem.add_variable(f"synergy_{f.token[owner]}_y{year}", lowBound=0)
+            partner_terms = [(v, bonus) for p, bonus in partners for v, _ in f.active_terms(p, year)]
+            f.add(_expression([(w, 1.0)] + [(v, -c) for v, c in partner_terms]) <= 0,
+                  f"synergy_partners_{f.token[owner]}_y{year}")
+            f.add(_expression([(w, 1.0)] + [(v, -bound) for v, _ in f.active_terms(owner, year)])
+                  <= 0, f"synergy_self_{f.token[owner]}_y{year}")
+            f.objective.append((w, 1.0 / f.horizon))
+
+
+def _add_pair(f: Formulation, name: str, a: str, b: str, bonus: float) -> None:
+    for year in range(1, f.horizon + 1):
+        z = f.problem.add_variable(f"{name}_y{year}", lowBound=0, upBound=1)
+        if bonus > 0:
+            for member in (a, b):
+                f.add(_expression([(z, 1.0)] + [(v, -1.0) for v, _ in f.active_terms(member, year)])
+                      <= 0, f"{name}_{f.token[member]}_y{year}")
+        else:
+            terms = [(v, 1.0) for m in (a, b) for v, _ in f.active_terms(m, year)]
+            f.add(_expression([(z, -1.0)] + terms) <= 1, f"{name}_both_y{year}")
+        f.objective.append((z, bonus / f.horizon))
+
+
+def add_critical_mass(f: Formulation, model: Model) -> None:
+    """Critical mass, per year: threshold_g * y_g,t <= sum of active_i,t over i in g."""
+    for group in model.interactions[model.interactions["kind"] == "critical_mass"].itertuples():
+        for year in range(1, f.horizon + 1):
+            y = f.problem.add_variable(f"{group.name}_y{year}", lowBound=0, upBound=1,
+                                       cat="Binary")
+            members = [(v, -1.0) for m in group.members for v, _ in f.active_terms(m, year)]
+            f.add(_expression([(y, float(group.threshold))] + members) <= 0,
+                  f"{group.name}_threshold_y{year}")
+            f.objective.append((y, float(group.bonus) / f.horizon))
+
+
+def add_requires(f: Formulation, model: Model) -> None:
+    """x requires y with lag L: s[x,t] <= sum of s[y,t'] over t' <= t - L (L ignored if T = 1)."""
+    for rule in model.interactions[model.interactions["kind"] == "requires"].itertuples():
+        x, y = rule.members
+        lag = int(rule.lag) if f.horizon > 1 else 0
+        for year, variable in f.starts[x]:
+            earlier = [(v, -1.0) for t, v in f.starts[y] if t <= year - lag]
+            f.add(_expression([(variable, 1.0)] + earlier) <= 0, f"{rule.name}_y{year}")
+
+
+def add_excludes(f: Formulation, model: Model) -> None:
+    """Excludes: sum of selected_i over the listed actions <= 1."""
+    for rule in model.interactions[model.interactions["kind"] == "excludes"].itertuples():
+        terms = [t for m in rule.members for t in f.selected_terms(m)]
+        f.add(_expression(terms) <= 1, rule.name)
+
+
+def add_forced_actions(f: Formulation, model: Model, include: Iterable[str],
+                       exclude: Iterable[str]) -> None:
+    """Must-include: selected_i = 1; must-exclude: selected_i = 0 (constraints.csv and arguments)."""
+    rules = model.constraints
+    include = set(include) | set(rules.loc[rules["kind"] == "include", "target"])
+    exclude = set(exclude) | set(rules.loc[rules["kind"] == "exclude", "target"])
+    for action in sorted(include):
+        f.add(_expression(f.selected_terms(action)) >= 1, f"include_{f.token[action]}")
+    for action in sorted(exclude):
+        f.add(_expression(f.selected_terms(action)) <= 0, f"exclude_{f.token[action]}")
+
+
+def add_group_counts(f: Formulation, model: Model) -> None:
+    """Balance: theme_min <= count in theme, count in theme <= theme_max, count per lead <= lead_max."""
+    for rule in model.constraints.itertuples():
+        if rule.kind not in ("theme_min", "theme_max", "lead_max"):
+            continue
+        column = "lead" if rule.kind == "lead_max" else "theme"
+        members = model.actions.index[model.actions[column] == rule.target]
+        terms = _expression([t for m in members for t in f.selected_terms(m)])
+        name = f"{rule.kind}_{re.sub(r'[^A-Za-z0-9_]', '_', rule.target)}"
+        f.add(terms >= rule.value if rule.kind == "theme_min" else terms <= rule.value, name)
+
+
+def _amount_terms(f: Formulation, running: pd.DataFrame, setup: pd.DataFrame,
+                  resource: str, year: int, actions: Iterable[str] | None = None
+                  ) -> list[tuple[pulp.LpVariable, float]]:
+    """Terms of the amount of a resource the actions use in `year` (0: the whole horizon)."""
+    terms = []
+    for action, start, variable in ((a, t, v) for a in (actions or f.starts)
+                                    for t, v in f.starts[a]):
+        years = active_years(start, f.duration[action], f.horizon)
+        if year == 0:
+            amount = setup.at[action, resource] + running.at[action, resource] * len(years)
+        else:
+            amount = (setup.at[action, resource] if start == year else 0.0) + (
+                running.at[action, resource] if year in years else 0.0)
+        if amount:
+            terms.append((variable, float(amount)))
+    return terms
+
+
+def add_resource_limits(f: Formulation, model: Model, limits: dict[str, float] | None) -> None:
+    """Each resource r (per year, or over the horizon): sum_i amount_ir <= limit_r."""
+    running, setup = resource_amounts(model)
+    for row in resource_limits(model, limits).itertuples():
+        when = f"_y{row.year}" if row.year else ""
+        f.add(_expression(_amount_terms(f, running, setup, row.resource, row.year)) <= row.limit,
+              f"limit_{row.resource}{when}")
+
+
+def add_funding_streams(f: Formulation, model: Model) -> None:
+    """Funding: sum_s f[i,s,t] = amount_i,t; sum_i f[i,s,t] <= limit_s; f = 0 where ineligible."""
+    if model.funding.empty:
+        return
+    running, setup = resource_amounts(model)
+    eligible = eligible_streams(model)
+    flows = f.flows
+    for resource in dict.fromkeys(model.funding["resource"]):
+        for action in model.actions.index:
+            streams = list(eligible.loc[(eligible["action"] == action)
+                                        & (eligible["resource"] == resource), "stream"])
+            for year in range(1, f.horizon + 1):
+                need = _amount_terms(f, running, setup, resource, year, [action])
+                if not need:
+                    continue
+                paid = []
+                for stream in streams:
+                    flow = f.problem.add_variable(
+                        f"fund_{f.token[action]}_{_safe(stream)}_y{year}", lowBound=0)
+                    flows[action, stream, year] = flow
+                    paid.append((flow, 1.0))
+                f.add(_expression(paid + [(v, -c) for v, c in need]) == 0,
+                      f"funded_{f.token[action]}_{resource}_y{year}")
+    for row in model.funding.itertuples():
+        terms = [(v, 1.0) for (_, s, t), v in flows.items()
+                 if s == row.stream and (pd.isna(row.year) or t == row.year)]
+        when = "" if pd.isna(row.year) else f"_y{int(row.year)}"
+        f.add(_expression(terms) <= row.limit, f"stream_{_safe(row.stream)}{when}")
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def build_model(model: Model, values: pd.Series, *, limits: dict[str, float] | None = None,
+                horizon: int | None = None, include: Iterable[str] = (),
+                exclude: Iterable[str] = (), synergy: str = "glover") -> Formulation:
+    """The whole MILP, one family at a time."""
+    horizon = horizon or model.horizon
+    f = Formulation(pulp.LpProblem("portfolio", pulp.LpMaximize), horizon,
+                    safe_tokens(model.actions.index))
+    add_start_variables(f, model)
+    add_standalone_value(f, values)
+    add_synergies(f, model, synergy)
+    add_critical_mass(f, model)
+    add_requires(f, model)
+    add_excludes(f, model)
+    add_forced_actions(f, model, include, exclude)
+    add_group_counts(f, model)
+    add_resource_limits(f, model, limits)
+    add_funding_streams(f, model)
+    f.problem.setObjective(_expression(f.objective))
+    return f
+
+
+# ---------------------------------------------------------------- solving and reading
+
+
+def optimise(model: Model, limits: dict[str, float] | None = None, solver: str = "highs", *,
+             weights: pd.Series | None = None, values: pd.Series | None = None,
+             horizon: int | None = None, include: Iterable[str] = (),
+             exclude: Iterable[str] = (), time_limit: float | None = None,
+             synergy: str = "glover") -> PortfolioResult:
+    """The portfolio of most value [value points] within every limit and rule.
+
+    limits: {resource: amount} replacing a resource's whole-horizon limit.
+    weights / values: override the criterion weights or the action values themselves.
+    Returns a result whose status is 'optimal', 'time_limit' (best found, with its gap) or
+    'infeasible'; the answer is re-checked against every constraint before it is returned.
+    """
+    include, exclude = tuple(include), tuple(exclude)
+    for action in (*include, *exclude):
+        if action not in model.actions.index:
+            from .errors import ModelError
+
+            raise ModelError(f"unknown action {action!r} to include or exclude")
+    began = time.perf_counter()
+    if values is None:
+        values = action_values(model, weights)
+    f = build_model(model, values, limits=limits, horizon=horizon, include=include,
+                    exclude=exclude, synergy=synergy)
+    build_seconds = time.perf_counter() - began
+    outcome = solve(f.problem, solver, time_limit)
+    common = dict(horizon=f.horizon, solver=solver, build_seconds=build_seconds,
+                  solve_seconds=outcome.seconds)
+    if outcome.status not in ("optimal", "time_limit"):
+        return _no_portfolio(model, outcome.status, **common)
+    starts = {a: t for a, pairs in f.starts.items() for t, v in pairs if (v.value() or 0) > 0.5}
+    result = evaluate(model, starts, values=values, weights=weights, limits=limits,
+                      horizon=f.horizon, include=include, exclude=exclude)
+    _self_check(result, pulp.value(f.problem.objective))
+    warnings = ()
+    if outcome.status == "time_limit":
+        warnings = (f"time limit of {time_limit:g} s reached: best portfolio found, "
+                    f"not proven optimal (relative gap {outcome.gap:.2%})",)
+    return PortfolioResult(**{**result.__dict__, "status": outcome.status, "gap": outcome.gap,
+                              "warnings": warnings, **common})
+
+
+def _self_check(result: PortfolioResult, objective: float) -> None:
+    """Refuse to return an answer that the independent evaluation does not confirm."""
+    if result.breaches:
+        raise SolverError("the solver's portfolio breaks constraints: " + "; ".join(result.breaches))
+    total = result.value["total"]
+    if abs(total - objective) > 1e-4 * max(1.0, abs(total)):
+        raise SolverError(f"the solver's objective {objective:.6f} differs from the portfolio's "
+                          f"evaluated value {total:.6f}")
+
+
+def _no_portfolio(model: Model, status: str, **common) -> PortfolioResult:
+    empty = pd.DataFrame(0.0, index=model.resource_names, columns=range(1, common["horizon"] + 1))
+    return PortfolioResult(
+        status=status, selected=(), start_year={},
+        value={"standalone": 0.0, "synergy": 0.0, "critical_mass": 0.0, "total": 0.0},
+        value_by_criterion=pd.Series(dtype=float), cost={r: 0.0 for r in model.resource_names},
+        cost_by_year=empty, funding=pd.DataFrame(columns=["action", "stream", "year", "amount"]),
+        earned_interactions=pd.DataFrame(columns=["name", "kind", "actions", "earned", "years"]),
+        breaches=(f"no portfolio satisfies every constraint (solver status: {status})",),
+        **common,
+    )

@@ -1,0 +1,64 @@
+"""Timing: when each action may start, how long it runs, and what it uses in each year.
+
+With a horizon of one year the model is single-period: timing columns are ignored, every
+action may run, and its amount of a resource is its set-up plus one year's running amount.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .model import SETUP_SUFFIX, Model
+
+
+def action_timing(model: Model, horizon: int) -> pd.DataFrame:
+    """Per action: the years it may start in (earliest..horizon) and its duration [years]."""
+    actions = model.actions
+    if horizon == 1:
+        return pd.DataFrame({"earliest": 1, "duration": 1}, index=actions.index)
+    earliest = actions["earliest_start"].fillna(1).astype(int)
+    duration = actions["duration_years"].fillna(horizon).clip(upper=horizon).astype(int)
+    return pd.DataFrame({"earliest": earliest, "duration": duration}, index=actions.index)
+
+
+def start_years(timing: pd.DataFrame, horizon: int) -> dict[str, list[int]]:
+    """The start years open to each action (empty when it cannot start within the horizon)."""
+    return {action: list(range(int(row.earliest), horizon + 1))
+            for action, row in timing.iterrows()}
+
+
+def active_years(start: int, duration: int, horizon: int) -> range:
+    """Years an action started in `start` runs, cut at the horizon."""
+    return range(start, min(start + duration, horizon + 1))
+
+
+def resource_amounts(model: Model) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(running amount per active year, one-off set-up amount in the start year), action x resource."""
+    names = model.resource_names
+    running = model.actions[names].astype(float)
+    setup = model.actions[[name + SETUP_SUFFIX for name in names]].astype(float)
+    return running, setup.set_axis(names, axis=1)
+
+
+def resource_limits(model: Model, limits: dict[str, float] | None) -> pd.DataFrame:
+    """Rows of (resource, year, limit); year 0 means the whole horizon. `limits` overrides totals."""
+    table = model.resources.assign(year=model.resources["year"].fillna(0).astype(int))
+    for resource, amount in (limits or {}).items():
+        whole = (table["resource"] == resource) & (table["year"] == 0)
+        if whole.any():
+            table.loc[whole, "limit"] = float(amount)
+        else:
+            table = pd.concat([table, pd.DataFrame(
+                [{"resource": resource, "year": 0, "limit": float(amount)}])], ignore_index=True)
+    return table[["resource", "year", "limit"]]
+
+
+def eligible_streams(model: Model) -> pd.DataFrame:
+    """Rows (action, stream, resource) for every funding stream allowed to pay for an action."""
+    rows = []
+    streams = model.funding.drop_duplicates("stream")
+    for action, theme in model.actions["theme"].items():
+        for stream in streams.itertuples():
+            open_to_all = not stream.themes and not stream.actions
+            if open_to_all or theme in stream.themes or action in stream.actions:
+                rows.append((action, stream.stream, stream.resource))
+    return pd.DataFrame(rows, columns=["action", "stream", "resource"])

@@ -1,0 +1,116 @@
+"""Solvers: make one, run it, and read its status in one place.
+
+HiGHS runs in-process through highspy (the default); CBC is PuLP's bundled executable.
+Anything other than an optimal or time-limited feasible answer becomes a clear status here.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import pulp
+
+from .errors import SolverError
+
+SOLVERS = ("highs", "cbc")
+INSTALL_HINT = {
+    "highs": "install it with `pip install highspy` (or the project's own `pip install -e .`)",
+    "cbc": "install PuLP 3.x, which bundles CBC: `pip install 'pulp>=3.3,<4'`",
+}
+_banner_guard = None
+
+
+def _silence_highs_banner() -> None:
+    """HiGHS prints a banner to fd 1 on the first Highs() in a process; swallow it once."""
+    global _banner_guard
+    try:
+        import highspy
+    except ImportError:
+        return
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        _banner_guard = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+_silence_highs_banner()
+
+
+@dataclass(frozen=True)
+class SolveOutcome:
+    """status: optimal, time_limit (feasible, not proven optimal), infeasible, unbounded."""
+
+    status: str
+    gap: float
+    seconds: float
+    solver: str
+
+
+def make_solver(name: str, time_limit: float | None = None):
+    """A PuLP solver object asked for a proven optimum (relative gap 0)."""
+    if name not in SOLVERS:
+        raise SolverError(f"unknown solver {name!r}: choose one of {', '.join(SOLVERS)}")
+    if name == "highs":
+        solver = pulp.HiGHS(msg=False, gapRel=0.0, timeLimit=time_limit,
+                            mip_heuristic_run_rins=False, mip_heuristic_run_rens=False)
+    else:
+        solver = pulp.PULP_CBC_CMD(msg=False, gapRel=0.0, timeLimit=time_limit)
+    if not solver.available():
+        raise SolverError(f"the {name} solver is not available: {INSTALL_HINT[name]}")
+    return solver
+
+
+def solve(problem: pulp.LpProblem, name: str = "highs",
+          time_limit: float | None = None) -> SolveOutcome:
+    """Solve and translate the solver's own status into one of ours."""
+    solver = make_solver(name, time_limit)
+    began = time.perf_counter()
+    try:
+        problem.solve(solver)
+    except pulp.PulpSolverError as error:
+        raise SolverError(f"the {name} solver failed: {error}. {INSTALL_HINT[name]}") from error
+    seconds = time.perf_counter() - began
+    if name == "highs":
+        status, gap = _highs_status(problem)
+    else:
+        status, gap = _cbc_status(problem)
+    return SolveOutcome(status, gap, seconds, name)
+
+
+def _highs_status(problem: pulp.LpProblem) -> tuple[str, float]:
+    import highspy
+
+    highs = problem.solverModel
+    model_status = highs.getModelStatus()
+    found = problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    kinds = highspy.HighsModelStatus
+    if model_status == kinds.kOptimal:
+        return "optimal", max(0.0, float(highs.getInfo().mip_gap or 0.0))
+    if model_status == kinds.kTimeLimit:
+        return ("time_limit", float(highs.getInfo().mip_gap)) if found else ("no_solution", float("inf"))
+    if model_status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
+        return "infeasible", float("nan")
+    if model_status == kinds.kUnbounded:
+        return "unbounded", float("nan")
+    raise SolverError(f"HiGHS stopped with status {highs.modelStatusToString(model_status)!r}")
+
+
+def _cbc_status(problem: pulp.LpProblem) -> tuple[str, float]:
+    if problem.status == pulp.LpStatusOptimal and problem.sol_status == pulp.LpSolutionOptimal:
+        return "optimal", 0.0
+    if problem.sol_status == pulp.LpSolutionIntegerFeasible:
+        return "time_limit", float("nan")  # CBC through PuLP does not report its bound
+    if problem.status == pulp.LpStatusInfeasible:
+        return "infeasible", float("nan")
+    if problem.status == pulp.LpStatusUnbounded:
+        return "unbounded", float("nan")
+    if problem.status == pulp.LpStatusNotSolved:
+        return "no_solution", float("inf")
+    raise SolverError(f"CBC stopped with status {pulp.LpStatus[problem.status]!r}")
