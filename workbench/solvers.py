@@ -6,6 +6,8 @@ Anything other than an optimal or time-limited feasible answer becomes a clear s
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import sys
 import time
 from dataclasses import dataclass
@@ -51,6 +53,7 @@ class SolveOutcome:
     gap: float
     seconds: float
     solver: str
+    bound: float = float("nan")  # best objective still possible [value points] (HiGHS only)
 
 
 def make_solver(name: str, time_limit: float | None = None):
@@ -61,27 +64,71 @@ def make_solver(name: str, time_limit: float | None = None):
         solver = pulp.HiGHS(msg=False, gapRel=0.0, timeLimit=time_limit,
                             mip_heuristic_run_rins=False, mip_heuristic_run_rens=False)
     else:
-        solver = pulp.PULP_CBC_CMD(msg=False, gapRel=0.0, timeLimit=time_limit)
+        solver = pulp.COIN_CMD(path=_cbc_path(), msg=False, gapRel=0.0, timeLimit=time_limit)
     if not solver.available():
-        raise SolverError(f"the {name} solver is not available: {INSTALL_HINT[name]}")
+        raise SolverError(f"the {name} solver is not available: {INSTALL_HINT[name]}, "
+                          f"or choose another solver ({_other_solvers(name)})")
     return solver
+
+
+def _other_solvers(name: str) -> str:
+    return ", ".join(other for other in SOLVERS if other != name)
+
+
+def _cbc_path() -> str | None:
+    """PuLP 3's bundled CBC if present (made executable), else a `cbc` on the PATH.
+
+    Going through COIN_CMD with a path, not PULP_CBC_CMD, keeps working on PuLP 4.
+    """
+    from pulp.apis import coin_api
+
+    bundled = getattr(coin_api, "pulp_cbc_path", None)
+    if bundled and os.path.isfile(bundled):
+        if not os.access(bundled, os.X_OK):
+            os.chmod(bundled, os.stat(bundled).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        return bundled
+    return shutil.which("cbc")
 
 
 def solve(problem: pulp.LpProblem, name: str = "highs",
           time_limit: float | None = None) -> SolveOutcome:
-    """Solve and translate the solver's own status into one of ours."""
+    """Solve and translate the solver's own status into one of ours.
+
+    Any exception inside the solver (a crash, a missing or broken executable) becomes one
+    SolverError line; so does a time limit that ran out before any portfolio was found.
+    """
     solver = make_solver(name, time_limit)
     began = time.perf_counter()
     try:
         problem.solve(solver)
-    except pulp.PulpSolverError as error:
-        raise SolverError(f"the {name} solver failed: {error}. {INSTALL_HINT[name]}") from error
+    except Exception as error:  # noqa: BLE001 - whatever the solver raised, say so in one line
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise SolverError(f"the {name} solver failed ({reason}): {INSTALL_HINT[name]} "
+                          f"again, or choose another solver ({_other_solvers(name)})") from error
     seconds = time.perf_counter() - began
     if name == "highs":
         status, gap = _highs_status(problem)
+        bound = _highs_bound(problem)
     else:
         status, gap = _cbc_status(problem)
-    return SolveOutcome(status, gap, seconds, name)
+        bound = float("nan")
+    if status == "no_solution":
+        limit = f"the time limit of {time_limit:g} s" if time_limit else "its limits"
+        raise SolverError(f"the {name} solver reached {limit} before it found any portfolio: "
+                          "allow more time (time_limit, or --time-limit on the command line)")
+    return SolveOutcome(status, gap, seconds, name, bound)
+
+
+def _highs_bound(problem: pulp.LpProblem) -> float:
+    """HiGHS's proven bound on the objective (the 'dual bound') [value points].
+
+    PuLP hands HiGHS a maximisation as the minimisation of minus the objective: undo that.
+    """
+    try:
+        bound = float(problem.solverModel.getInfo().mip_dual_bound)
+    except (AttributeError, TypeError, ValueError):
+        return float("nan")
+    return -bound if problem.sense == pulp.LpMaximize else bound
 
 
 def _highs_status(problem: pulp.LpProblem) -> tuple[str, float]:
