@@ -2,12 +2,24 @@
 
 Validation is lazy: every problem is collected with its file, row and column, then raised once
 as a `ModelError`, so an analyst can fix a spreadsheet in one pass. Rows are counted as a
-spreadsheet shows them: the header is row 1, the first data row is row 2.
+spreadsheet shows them: the header is row 1, the first data row is row 2. Problems with a
+table's layout (missing files or columns, unnamed or repeated columns, rows with extra cells)
+are reported first, since cell checks would only repeat them.
+
+Cells are read as text and stripped of surrounding spaces; line breaks inside a cell become
+'\\n' (as .xlsx stores them). A leading apostrophe that protects a formula-like text (as the
+workbench's own exports write it, e.g. `'=x`) is removed again.
 """
 from __future__ import annotations
 
+import codecs
+import csv
+import difflib
+import hashlib
+import io as text_io
 import math
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +39,60 @@ from .model import (
 ROW = "_row"  # spreadsheet row number carried alongside every loaded row
 LIST_SEPARATOR = ";"
 LARGEST_NUMBER = 1e15  # beyond this a cost or limit is a typo, and solvers lose precision
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may run such text as a formula
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+NAME_LENGTH = 60  # longest generated interaction name (solvers' LP files limit name length)
+
+
+class _Table:
+    """One table while it is validated: a list per column (cells as text until parsed) and the
+    spreadsheet row number of each row under ROW. Plain lists keep validation fast; the
+    validated table becomes a DataFrame once, at the end."""
+
+    def __init__(self, columns: dict[str, list]):
+        self.columns = columns
+        self.numeric: set[str] = set()
+
+    @classmethod
+    def unreadable(cls) -> _Table:
+        """Stands for a file that exists but could not be read (its problem is reported)."""
+        return cls({ROW: []})
+
+    def __len__(self) -> int:
+        return len(self.columns[ROW])
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.columns
+
+    def __getitem__(self, name: str) -> list:
+        return self.columns[name]
+
+    @property
+    def rows(self) -> list[int]:
+        return self.columns[ROW]
+
+    def get(self, name: str, default: object = "") -> list:
+        """A column, or `default` in every row where the (optional) column is absent."""
+        return self.columns[name] if name in self.columns else [default] * len(self)
+
+    def set(self, name: str, values, *, numeric: bool = False) -> None:
+        self.columns[name] = list(values)
+        if numeric:
+            self.numeric.add(name)
+        else:
+            self.numeric.discard(name)
+
+    def frame(self, columns: list[str] | None = None, index: str | None = None) -> pd.DataFrame:
+        """The table as a DataFrame: numbers as float, everything else as object (text)."""
+        names = [c for c in (columns or self.columns) if c != ROW]
+        frame = pd.DataFrame({name: pd.Series(self.columns[name],
+                                              dtype=float if name in self.numeric else object)
+                              for name in names})
+        if index is not None:
+            frame.index = pd.Index(self.columns[index], dtype=object)
+        return frame
 
 
 class _Report:
@@ -43,6 +109,25 @@ class _Report:
             raise ModelError(self.problems)
 
 
+# ---------------------------------------------------------------- formula escaping
+
+
+def needs_formula_escape(text: str) -> bool:
+    """True for text a spreadsheet could run as a formula (starts, after any apostrophes, with
+    = + - @ tab or carriage return) unless it is a plain number such as -5 or +1.5e3."""
+    return text.lstrip("'")[:1] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(text)
+
+
+def escape_formula(text: str) -> str:
+    """Prefix formula-like text with an apostrophe so Excel shows it instead of running it."""
+    return "'" + text if needs_formula_escape(text) else text
+
+
+def unescape_formula(text: str) -> str:
+    """Undo `escape_formula` exactly (text that was never escaped comes back unchanged)."""
+    return text[1:] if text.startswith("'") and needs_formula_escape(text[1:]) else text
+
+
 # ---------------------------------------------------------------- reading raw tables
 
 
@@ -55,178 +140,292 @@ class _Folder:
     def label(self, schema: TableSchema) -> str:
         return schema.file
 
-    def read(self, schema: TableSchema, report: _Report) -> pd.DataFrame | None:
+    def read(self, schema: TableSchema, report: _Report) -> _Table | None:
         file = self.path / schema.file
         if not file.exists():
             return None
         try:
-            text = file.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            report.add(schema.file, None, None, f"is not UTF-8 text (byte {error.start}); "
-                       "save it from your spreadsheet as 'CSV UTF-8'")
-            return pd.DataFrame()
+            data = file.read_bytes()
         except OSError as error:
-            report.add(schema.file, None, None, f"cannot be read: {error.strerror}")
-            return pd.DataFrame()
-        if "\x00" in text:
-            report.add(schema.file, None, None, "contains NUL bytes: it is not a CSV text file")
-            return pd.DataFrame()
-        if not text.strip():
-            report.add(schema.file, None, None, "is empty: it needs at least a header row")
-            return pd.DataFrame()
-        import csv
-        import io as _io
-
+            report.add(schema.file, None, None, f"cannot be read: {error.strerror or error}")
+            return _Table.unreadable()
+        text = _decode(data, schema.file, report)
+        if text is None:
+            return _Table.unreadable()
+        reader = csv.reader(text_io.StringIO(text, newline=""))
         try:
-            rows = list(csv.reader(_io.StringIO(text, newline="")))
+            rows = list(reader)
         except csv.Error as error:
-            report.add(schema.file, None, None, f"is not valid CSV: {error}")
-            return pd.DataFrame()
-        return _rows_to_frame(rows, schema.file, report)
+            report.add(schema.file, reader.line_num, None, f"is not valid CSV: {error}")
+            return _Table.unreadable()
+        return _rows_to_table(rows, schema.file, report)
+
+
+def _decode(data: bytes, label: str, report: _Report) -> str | None:
+    """CSV bytes as text: UTF-8 (with or without BOM) or UTF-16 with its BOM; else a problem."""
+    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
+        else "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        if encoding == "utf-16":
+            report.add(label, None, None, "is damaged UTF-16 text: save it from your "
+                       "spreadsheet as 'CSV UTF-8'")
+            return None
+        byte = data[error.start]
+        line = data[:error.start].count(b"\n") + 1
+        seen = bytes([byte]).decode("cp1252", errors="replace")
+        report.add(label, line, None, f"is not UTF-8 text: byte 0x{byte:02X} ({seen!r} in "
+                   "Windows-1252) cannot be read; save the file from your spreadsheet as "
+                   "'CSV UTF-8'")
+        return None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        report.add(label, line, None, "contains NUL characters: it is not CSV text (UTF-16 "
+                   "without a byte-order mark?); save it as 'CSV UTF-8'")
+        return None
+    return text
 
 
 class _Workbook:
-    """An .xlsx workbook: one sheet per table, named like the CSV file with or without '.csv'."""
+    """An .xlsx workbook: one sheet per table, named like the CSV file with or without '.csv'.
+
+    Other sheets (notes, lookups) are ignored; merged cells read as blank except the first.
+    """
 
     def __init__(self, path: Path, report: _Report):
         self.path = path
         self.sheets: dict[str, list[list[str]]] = {}
+        titles: dict[str, str] = {}
         try:
             import openpyxl
 
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            with warnings.catch_warnings():  # e.g. "data validation extension not supported"
+                warnings.simplefilter("ignore", UserWarning)
+                book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds on a damaged file
-            report.add(path.name, None, None, f"cannot be read as an .xlsx workbook ({error})")
+            report.add(path.name, None, None, f"cannot be read as an .xlsx workbook "
+                       f"({type(error).__name__}: {error}); save it from your spreadsheet as "
+                       "'Excel Workbook (.xlsx)'")
             return
-        for sheet in book.worksheets:
-            name = sheet.title.strip().lower().removesuffix(".csv")
-            self.sheets[name] = [[_cell_text(value) for value in row]
-                                 for row in sheet.iter_rows(values_only=True)]
-        book.close()
+        try:
+            for sheet in book.worksheets:
+                name = sheet.title.strip().lower().removesuffix(".csv")
+                if name not in SCHEMAS:
+                    continue
+                if name in titles:
+                    report.add(path.name, None, None, f"sheets {titles[name]!r} and "
+                               f"{sheet.title!r} both hold table {name!r}: keep one")
+                    continue
+                titles[name] = sheet.title
+                with warnings.catch_warnings():  # e.g. a date format on a huge number
+                    warnings.simplefilter("ignore", UserWarning)
+                    self.sheets[name] = [[_cell_text(value) for value in row]
+                                         for row in sheet.iter_rows(values_only=True)]
+        except Exception as error:  # damaged sheet XML surfaces only while reading rows
+            report.add(path.name, None, None, f"cannot be read as an .xlsx workbook "
+                       f"({type(error).__name__}: {error})")
+        finally:
+            book.close()
 
     def label(self, schema: TableSchema) -> str:
         return f"{self.path.name}[{schema.name}]"
 
-    def read(self, schema: TableSchema, report: _Report) -> pd.DataFrame | None:
+    def read(self, schema: TableSchema, report: _Report) -> _Table | None:
         rows = self.sheets.get(schema.name)
         if rows is None:
             return None
-        return _rows_to_frame(rows, self.label(schema), report)
+        return _rows_to_table(rows, self.label(schema), report)
 
 
 def _cell_text(value: object) -> str:
-    """An .xlsx cell as the text a CSV export would hold (whole floats without '.0')."""
-    if value is None:
+    """A cell as the text a CSV export would hold (whole floats without '.0')."""
+    if isinstance(value, str):
+        return value
+    if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+    if isinstance(value, float) and value.is_integer() and abs(value) < LARGEST_NUMBER:
         return str(int(value))
-    return str(value)
+    if isinstance(value, (tuple, list)):
+        return LIST_SEPARATOR.join(_cell_text(item) for item in value)
+    try:
+        return str(value)
+    except Exception:  # an object whose str() fails is not a cell a spreadsheet could hold
+        return f"<{type(value).__name__}>"
 
 
-def _rows_to_frame(rows: list[list[str]], label: str, report: _Report) -> pd.DataFrame:
+def _column_letter(index: int) -> str:
+    """Spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _rows_to_table(rows: list[list[str]], label: str, report: _Report) -> _Table:
     """Strip cells, drop blank rows, check the header; keep each row's spreadsheet number."""
-    numbered = [(number, [cell.strip() for cell in row]) for number, row in enumerate(rows, 1)]
-    numbered = [(number, row) for number, row in numbered if any(row)]
+    numbered = []
+    for number, row in enumerate(rows, 1):
+        cells = [unescape_formula(str(cell).strip().replace("\r\n", "\n").replace("\r", "\n"))
+                 for cell in row]
+        if any(cells):
+            numbered.append((number, cells))
     if not numbered:
         report.add(label, None, None, "is empty: it needs at least a header row")
-        return pd.DataFrame()
+        return _Table.unreadable()
     header_number, header = numbered[0]
-    while header and not header[-1]:
-        header.pop()
-    seen: set[str] = set()
-    for column in header:
-        if not column:
-            report.add(label, header_number, None, "a column in the header row has no name")
-        elif column in seen:
-            report.add(label, header_number, column, "column appears twice in the header")
-        seen.add(column)
+    data = numbered[1:]
     width = len(header)
-    records = []
-    for number, row in numbered[1:]:
+    keep, names, seen = [], [], {}
+    for index, column in enumerate(header):
+        if not column:
+            if any(index < len(row) and row[index] for _, row in data):
+                report.add(label, header_number, None, f"column {_column_letter(index)} holds "
+                           "values but has no name in the header row")
+            continue
+        if column == ROW:
+            report.add(label, header_number, column, "this column name is reserved: rename it")
+        elif column in seen:
+            report.add(label, header_number, column, "column appears twice in the header "
+                       f"(columns {_column_letter(seen[column])} and {_column_letter(index)})")
+        else:
+            seen[column] = index
+            keep.append(index)
+            names.append(column)
+    for number, row in data:
         extra = [cell for cell in row[width:] if cell]
         if extra:
-            report.add(label, number, None,
-                       f"has {width + len(extra)} cells but the header names only {width} columns")
-        cells = (row + [""] * width)[:width]
-        records.append([number, *cells])
-    columns = [ROW, *[c if c else f"_unnamed_{i}" for i, c in enumerate(header)]]
-    if len(set(columns)) != len(columns):
-        columns = [ROW, *[f"{c}_{i}" if c in columns[:i + 1] else c
-                          for i, c in enumerate(columns[1:])]]
-    return pd.DataFrame(records, columns=columns, dtype=object)
+            report.add(label, number, None, f"has {width + len(extra)} cells but the header names "
+                       f"only {width} columns (a comma inside a value needs quotes)")
+    columns = {ROW: [number for number, _ in data]}
+    for name, index in zip(names, keep):
+        columns[name] = [row[index] if index < len(row) else "" for _, row in data]
+    return _Table(columns)
 
 
 # ---------------------------------------------------------------- cell parsing helpers
 
 
-def _numbers(frame: pd.DataFrame, column: str, label: str, report: _Report, *,
+def _numbers(table: _Table, column: str, label: str, report: _Report, *,
              required: bool = False, minimum: float | None = None,
-             integer: bool = False, default: float = math.nan) -> pd.Series:
-    """Parse one column as numbers, reporting every blank, non-numeric or out-of-range cell."""
-    values = []
-    if column not in frame:
-        return pd.Series([default] * len(frame), index=frame.index, dtype=float)
-    for row, text in zip(frame[ROW], frame[column]):
-        text = str(text).replace(",", "") if re.fullmatch(r"-?[\d,]+(\.\d*)?", str(text)) else text
-        if text == "":
-            if required:
-                report.add(label, row, column, "is blank: a number is needed")
-            values.append(default)
-            continue
-        try:
-            number = float(text)
-        except ValueError:
-            report.add(label, row, column, f"{text!r} is not a number")
-            values.append(math.nan)
-            continue
-        if not math.isfinite(number) or abs(number) > LARGEST_NUMBER:
-            report.add(label, row, column,
-                       f"{text!r} is not a usable number (must be finite and at most 1e15)")
-            values.append(math.nan)
-        elif minimum is not None and number < minimum:
-            report.add(label, row, column, f"{text} is below the minimum of {minimum:g}")
-            values.append(math.nan)
-        elif integer and not number.is_integer():
-            report.add(label, row, column, f"{text} must be a whole number")
-            values.append(math.nan)
+             integer: bool = False, default: float = math.nan) -> None:
+    """Parse one column as numbers in place (a missing column becomes `default` throughout),
+    reporting every blank, non-numeric or out-of-range cell."""
+    if column not in table:
+        table.set(column, [default] * len(table), numeric=True)
+        return
+    table.set(column, [_number(text, row, column, label, report, required=required,
+                               minimum=minimum, integer=integer, default=default)
+                       for row, text in zip(table.rows, table[column])], numeric=True)
+
+
+def _number(text: str, row: int, column: str, label: str, report: _Report, *, required: bool,
+            minimum: float | None, integer: bool, default: float) -> float:
+    """One cell as a number (thousands separators allowed: 1,250,000)."""
+    if text == "":
+        if required:
+            report.add(label, row, column, "is blank: a number is needed")
+        return default
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    try:
+        number = float(text)
+    except ValueError:
+        hint = ""
+        if re.fullmatch(r"[+-]?\d+,\d+", text):
+            hint = " (write decimals with a point, e.g. 1.5)"
+        elif re.search(r"\d", text) and re.search(r"[£$€%]", text):
+            hint = " (write the number alone, without a currency or % sign)"
+        report.add(label, row, column, f"{text!r} is not a number{hint}")
+        return math.nan
+    if math.isnan(number):
+        report.add(label, row, column, f"{text!r} is not a number")
+        return math.nan
+    if abs(number) > LARGEST_NUMBER:
+        report.add(label, row, column, f"{text!r} is too large: numbers must lie between "
+                   "-1e15 and 1e15")
+        return math.nan
+    if minimum is not None and number < minimum:
+        if minimum == 0:
+            report.add(label, row, column, f"{text} is negative: it must be 0 or more")
         else:
-            values.append(number)
-    return pd.Series(values, index=frame.index, dtype=float)
+            report.add(label, row, column, f"{text} is below the minimum of {minimum:g}")
+        return math.nan
+    if integer and not number.is_integer():
+        report.add(label, row, column, f"{text} must be a whole number")
+        return math.nan
+    return number
 
 
 def _split_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(text).split(LIST_SEPARATOR) if part.strip())
 
 
-def _check_columns(frame: pd.DataFrame, schema: TableSchema, label: str, report: _Report) -> bool:
-    missing = [c for c in schema.required if c not in frame.columns]
+def _check_columns(table: _Table, schema: TableSchema, label: str, report: _Report) -> bool:
+    missing = [c for c in schema.required if c not in table]
     for column in missing:
-        report.add(label, 1, column, "required column is missing "
-                   f"(expected columns: {', '.join(schema.required)})")
+        similar = [c for c in table.columns if _column_key(c) == _column_key(column)]
+        hint = f" (found {similar[0]!r}: column names must match exactly)" if similar else ""
+        report.add(label, 1, column, "required column is missing (expected columns: "
+                   f"{', '.join(schema.required)}){hint}")
     return not missing
 
 
-def _check_ids(frame: pd.DataFrame, column: str, label: str, report: _Report) -> None:
-    """Ids must be present and unique, also ignoring case (spreadsheets hide the difference)."""
+def _column_key(name: str) -> str:
+    return re.sub(r"[\s_-]+", "_", name.strip().casefold())
+
+
+def _fold(value: str) -> str:
+    """The form in which two ids count as the same: case and runs of spaces ignored."""
+    return " ".join(value.split()).casefold()
+
+
+def _check_ids(table: _Table, column: str, label: str, report: _Report, *,
+               listable: bool = False) -> None:
+    """Ids must be present and unique, also ignoring case and spacing (spreadsheets hide them).
+
+    listable: the id appears in ';'-separated lists, so it must not contain ';'.
+    """
     first_seen: dict[str, tuple[int, str]] = {}
-    for row, value in zip(frame[ROW], frame[column]):
+    for row, value in zip(table.rows, table[column]):
         if value == "":
             report.add(label, row, column, "is blank: every row needs an id")
             continue
-        folded = value.casefold()
+        if listable and LIST_SEPARATOR in value:
+            report.add(label, row, column, f"{value!r} contains ';', which separates ids in "
+                       "lists: use letters, digits and underscores")
+        folded = _fold(value)
         if folded in first_seen:
             earlier_row, earlier = first_seen[folded]
-            same = "" if earlier == value else f" (as {earlier!r}, differing only in case)"
-            report.add(label, row, column, f"duplicate id {value!r}: already on row {earlier_row}{same}")
+            same = "" if earlier == value else f" as {earlier!r} (ids differing only in case " \
+                "or spacing are the same)"
+            report.add(label, row, column, f"duplicate id {value!r}: already on row "
+                       f"{earlier_row}{same}")
         else:
             first_seen[folded] = (row, value)
 
 
-def _check_known(frame: pd.DataFrame, column: str, known: set[str], what: str, label: str,
-                 report: _Report, *, allow_blank: bool = False) -> pd.Series:
-    """Report references to ids that do not exist; return a mask of good rows."""
+def _check_unique(table: _Table, columns: tuple[str, ...], what: str, label: str,
+                  report: _Report) -> None:
+    """Report rows repeating the key of an earlier row (which of the two would count?)."""
+    first_seen: dict[tuple, int] = {}
+    for row, *key in zip(table.rows, *(table[c] for c in columns)):
+        key = tuple(-1.0 if isinstance(k, float) and math.isnan(k) else k for k in key)
+        if key in first_seen:
+            report.add(label, row, columns[0], f"repeats the {what} of row {first_seen[key]}: "
+                       "keep one of the two rows")
+        else:
+            first_seen[key] = row
+
+
+def _check_known(table: _Table, column: str, known: set[str], what: str, label: str,
+                 report: _Report, *, allow_blank: bool = False) -> list[bool]:
+    """Report references to ids that do not exist; return which rows are good."""
     good = []
-    for row, value in zip(frame[ROW], frame[column]):
+    for row, value in zip(table.rows, table[column]):
         if value == "" and allow_blank:
             good.append(True)
         elif value == "":
@@ -237,286 +436,349 @@ def _check_known(frame: pd.DataFrame, column: str, known: set[str], what: str, l
             good.append(False)
         else:
             good.append(True)
-    return pd.Series(good, index=frame.index, dtype=bool)
+    return good
 
 
 def _suggest(value: str, known: set[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(value, sorted(known), n=1)
-    if not close:
-        close = [k for k in known if k.casefold() == value.casefold()]
+    same = sorted(k for k in known if _fold(k) == _fold(value))
+    close = same or difflib.get_close_matches(value, sorted(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _ids(column: list[str]) -> set[str]:
+    return set(column) - {""}
 
 
 # ---------------------------------------------------------------- per-table validation
 
 
-def _validate_resources(frame, label, report):
-    frame = frame.assign(
-        limit=_numbers(frame, "limit", label, report, required=True, minimum=0),
-        year=_numbers(frame, "year", label, report, minimum=1, integer=True),
-    )
-    for row, name in zip(frame[ROW], frame["resource"]):
+def _validate_resources(table, label, report) -> list[str]:
+    """Check the limits; return the usable resource names (each becomes a column of actions)."""
+    _numbers(table, "limit", label, report, required=True, minimum=0)
+    _numbers(table, "year", label, report, minimum=1, integer=True)
+    reserved = {*SCHEMAS["actions"].required, *SCHEMAS["actions"].optional}
+    for row, name in zip(table.rows, table["resource"]):
         if name == "":
             report.add(label, row, "resource", "is blank: name the resource, e.g. 'cost'")
-        elif not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-            report.add(label, row, "resource", f"{name!r} must be letters, digits and underscores")
-    keys = frame["resource"] + "|" + frame["year"].fillna(0).astype(str)
-    for row, duplicate in zip(frame[ROW], keys.duplicated()):
-        if duplicate:
-            report.add(label, row, "resource", "the same resource and year are limited twice")
-    return frame[[ROW, "resource", "limit", "year"]]
+        elif not _NAME.fullmatch(name):
+            report.add(label, row, "resource", f"{name!r} must be letters, digits and "
+                       "underscores, starting with a letter")
+        elif name in reserved or name.endswith(SETUP_SUFFIX):
+            report.add(label, row, "resource", f"{name!r} cannot name a resource: actions.csv "
+                       f"uses it for another column (names ending in {SETUP_SUFFIX!r} hold "
+                       "one-off amounts)")
+    _check_unique(table, ("resource", "year"), "resource and year", label, report)
+    return [name for name in dict.fromkeys(table["resource"])
+            if _NAME.fullmatch(name) and name not in reserved and not name.endswith(SETUP_SUFFIX)]
 
 
-def _validate_actions(frame, resources, label, report):
-    _check_ids(frame, "id", label, report)
-    columns = {"duration_years": _numbers(frame, "duration_years", label, report,
-                                          minimum=1, integer=True),
-               "earliest_start": _numbers(frame, "earliest_start", label, report, minimum=1,
-                                          integer=True, default=1.0)}
+def _validate_actions(table, resources, label, report):
+    _check_ids(table, "id", label, report, listable=True)
+    _numbers(table, "duration_years", label, report, minimum=1, integer=True)
+    _numbers(table, "earliest_start", label, report, minimum=1, integer=True, default=1.0)
+    table.set("earliest_start", [1.0 if math.isnan(start) else start
+                                 for start in table["earliest_start"]], numeric=True)
     for resource in resources:
-        if resource not in frame:
+        if resource not in table:
             report.add(label, 1, resource, f"column is missing: resources.csv names resource "
                        f"{resource!r}, so each action needs its amount per year")
-        columns[resource] = _numbers(frame, resource, label, report, required=True, minimum=0)
-        columns[resource + SETUP_SUFFIX] = _numbers(frame, resource + SETUP_SUFFIX, label, report,
-                                                    minimum=0, default=0.0)
+        _numbers(table, resource, label, report, required=True, minimum=0)
+        _numbers(table, resource + SETUP_SUFFIX, label, report, minimum=0, default=0.0)
     for column in ("theme", "lead"):
-        for row, value in zip(frame[ROW], frame[column]):
+        for row, value in zip(table.rows, table[column]):
             if value == "":
                 report.add(label, row, column, f"is blank: every action needs a {column}")
-    frame = frame.assign(**columns)
-    frame["earliest_start"] = frame["earliest_start"].fillna(1.0)
-    return frame.set_index("id", drop=False).rename_axis(None)
 
 
-def _validate_criteria(frame, label, report):
-    _check_ids(frame, "id", label, report)
-    frame = frame.assign(
-        weight=_numbers(frame, "weight", label, report, required=True, minimum=0),
-        scale_min=_numbers(frame, "scale_min", label, report, required=True),
-        scale_max=_numbers(frame, "scale_max", label, report, required=True),
-        weight_low=_numbers(frame, "weight_low", label, report, minimum=0),
-        weight_high=_numbers(frame, "weight_high", label, report, minimum=0),
-        direction=frame["direction"].str.lower(),
-    )
-    for _, c in frame.iterrows():
-        if c["direction"] not in DIRECTIONS:
-            report.add(label, c[ROW], "direction", f"{c['direction']!r} must be 'higher' or 'lower'")
-        if c["scale_min"] >= c["scale_max"]:
-            report.add(label, c[ROW], "scale_max",
-                       f"scale_max {c['scale_max']:g} must be above scale_min {c['scale_min']:g}")
-        if c["weight_low"] > c["weight"] or c["weight_high"] < c["weight"]:
-            report.add(label, c[ROW], "weight",
-                       f"weight {c['weight']:g} lies outside weight_low..weight_high")
-    if len(frame) and not frame["weight"].isna().any() and frame["weight"].sum() <= 0:
-        report.add(label, None, "weight", "the weights add up to zero: at least one must be positive")
-    if frame.empty:
+def _validate_criteria(table, label, report):
+    _check_ids(table, "id", label, report)
+    _numbers(table, "weight", label, report, required=True, minimum=0)
+    _numbers(table, "scale_min", label, report, required=True)
+    _numbers(table, "scale_max", label, report, required=True)
+    _numbers(table, "weight_low", label, report, minimum=0)
+    _numbers(table, "weight_high", label, report, minimum=0)
+    table.set("direction", [value.lower() for value in table["direction"]])
+    rows = zip(table.rows, table["direction"], table["scale_min"], table["scale_max"],
+               table["weight"], table["weight_low"], table["weight_high"])
+    for row, direction, scale_min, scale_max, weight, low, high in rows:
+        if direction == "":
+            report.add(label, row, "direction", "is blank: write 'higher' or 'lower' (which end "
+                       "of the scale is better)")
+        elif direction not in DIRECTIONS:
+            report.add(label, row, "direction", f"{direction!r} must be 'higher' or 'lower'")
+        if scale_min >= scale_max:
+            report.add(label, row, "scale_max",
+                       f"scale_max {scale_max:g} must be above scale_min {scale_min:g}")
+        if low > weight or high < weight:
+            report.add(label, row, "weight", f"weight {weight:g} lies outside "
+                       f"weight_low..weight_high ({low:g}..{high:g})")
+    weights = table["weight"]
+    if not len(table):
         report.add(label, None, None, "has no criteria: at least one is needed")
-    return frame.set_index("id", drop=False).rename_axis(None)
+    elif not any(math.isnan(w) for w in weights) and sum(weights) <= 0:
+        report.add(label, 1, "weight", "the weights add up to zero: at least one must be positive")
 
 
-def _validate_scores(frame, actions, criteria, stakeholders, label, report):
-    frame = frame.assign(
-        score=_numbers(frame, "score", label, report, required=True),
-        low=_numbers(frame, "low", label, report),
-        high=_numbers(frame, "high", label, report),
-    )
-    if "stakeholder" not in frame:
-        frame["stakeholder"] = ""
-    good = _check_known(frame, "action", set(actions.index), "action", label, report)
-    good &= _check_known(frame, "criterion", set(criteria.index), "criterion", label, report)
-    if len(stakeholders):
-        _check_known(frame, "stakeholder", set(stakeholders), "stakeholder", label, report,
+def _validate_scores(table, actions, criteria, stakeholders, label, report):
+    _numbers(table, "score", label, report, required=True)
+    _numbers(table, "low", label, report)
+    _numbers(table, "high", label, report)
+    table.set("stakeholder", table.get("stakeholder"))
+    good_action = _check_known(table, "action", _ids(actions["id"]), "action", label, report)
+    good_criterion = _check_known(table, "criterion", _ids(criteria["id"]), "criterion",
+                                  label, report)
+    if stakeholders:
+        _check_known(table, "stakeholder", stakeholders, "stakeholder", label, report,
                      allow_blank=True)
-    for _, s in frame[good].iterrows():
-        criterion = criteria.loc[s["criterion"]]
-        low, high = criterion["scale_min"], criterion["scale_max"]
-        for column in ("score", "low", "high"):
-            if not (low <= s[column] <= high) and not math.isnan(s[column]):
-                report.add(label, s[ROW], column, f"{s[column]:g} is outside the scale "
-                           f"{low:g}..{high:g} of criterion {s['criterion']!r}")
-        if s["low"] > s["score"] or s["high"] < s["score"]:
-            report.add(label, s[ROW], "score", f"score {s['score']:g} lies outside low..high")
-    scored = set(zip(frame["action"], frame["criterion"]))
-    for action in actions.index:
-        missing = [c for c in criteria.index if (action, c) not in scored]
-        if missing:
-            report.add(label, None, "score", f"action {action!r} has no score on "
-                       f"{', '.join(map(repr, missing))}")
-    return frame[[ROW, "action", "criterion", "stakeholder", "score", "low", "high"]]
+    scales = {}
+    for criterion, low, high in zip(criteria["id"], criteria["scale_min"], criteria["scale_max"]):
+        if criterion not in scales and low < high:  # a broken scale is reported in criteria.csv
+            scales[criterion] = (low, high)
+    scored = set()
+    rows = zip(table.rows, table["action"], table["criterion"], table["score"], table["low"],
+               table["high"], good_action, good_criterion)
+    for row, action, criterion, score, low, high, action_ok, criterion_ok in rows:
+        if not (action_ok and criterion_ok):
+            continue
+        scored.add((action, criterion))
+        if criterion not in scales:
+            continue
+        scale_min, scale_max = scales[criterion]
+        for column, value in (("score", score), ("low", low), ("high", high)):
+            if not math.isnan(value) and not scale_min <= value <= scale_max:
+                report.add(label, row, column, f"{value:g} is outside the scale "
+                           f"{scale_min:g}..{scale_max:g} of criterion {criterion!r}")
+        if low > score or high < score:
+            report.add(label, row, "score", f"score {score:g} lies outside low..high "
+                       f"({low:g}..{high:g})")
+    criteria_ids = [c for c in dict.fromkeys(criteria["id"]) if c]
+    for action in dict.fromkeys(actions["id"]):
+        missing = [c for c in criteria_ids if (action, c) not in scored]
+        if action and missing:
+            report.add(label, None, None, f"action {action!r} has no score on "
+                       f"{', '.join(map(repr, missing))}: add a row action,criterion,score")
 
 
-def _validate_interactions(frame, actions, label, report):
-    frame = frame.assign(
-        threshold=_numbers(frame, "threshold", label, report, integer=True),
-        bonus=_numbers(frame, "bonus", label, report),
-        lag=_numbers(frame, "lag", label, report, minimum=0, integer=True, default=0.0),
-        kind=frame["kind"].str.lower(),
-    )
-    frame["lag"] = frame["lag"].fillna(0.0)
+def _validate_interactions(table, actions, label, report):
+    given = {column: table.get(column) for column in ("threshold", "bonus")}
+    _numbers(table, "threshold", label, report, integer=True)
+    _numbers(table, "bonus", label, report)
+    _numbers(table, "lag", label, report, minimum=0, integer=True, default=0.0)
+    table.set("lag", [0.0 if math.isnan(lag) else lag for lag in table["lag"]], numeric=True)
+    table.set("kind", [value.lower() for value in table["kind"]])
     for column in ("note", "name"):
-        if column not in frame:
-            frame[column] = ""
-    members, names = [], []
-    for _, i in frame.iterrows():
-        row, kind = i[ROW], i["kind"]
-        ids = _split_list(i["actions"])
+        table.set(column, table.get(column))
+    action_ids = _ids(actions["id"])
+    members, names, requires, first_seen, repeats = [], [], [], {}, set()
+    rows = zip(table.rows, table["kind"], table["actions"], table["name"], table["threshold"],
+               given["threshold"], given["bonus"])
+    for row, kind, listed, given_name, threshold, threshold_text, bonus_text in rows:
+        ids = _split_list(listed)
         members.append(ids)
-        names.append(_interaction_name(i["name"], kind, ids, row))
+        names.append(_interaction_name(given_name, kind, ids))
         for action in ids:
-            if action not in actions.index:
+            if action not in action_ids:
                 report.add(label, row, "actions", f"unknown action {action!r}"
-                           f"{_suggest(action, set(actions.index))}")
-        if len(set(ids)) != len(ids):
+                           f"{_suggest(action, action_ids)}")
+        repeated = len(set(ids)) != len(ids)
+        if repeated:
             report.add(label, row, "actions", "lists the same action twice")
+        if kind == "":
+            report.add(label, row, "kind", f"is blank: write one of {', '.join(INTERACTION_KINDS)}")
+            continue
         if kind not in INTERACTION_KINDS:
             report.add(label, row, "kind", f"{kind!r} must be one of {', '.join(INTERACTION_KINDS)}")
-        elif kind == "synergy" and len(ids) != 2:
+            continue
+        if kind == "synergy" and len(ids) != 2:
             report.add(label, row, "actions", f"a synergy links exactly two actions, not {len(ids)}")
         elif kind == "requires" and len(ids) != 2:
             report.add(label, row, "actions", "'requires' takes exactly two actions: x;y "
                        "(x may be funded only if y is)")
         elif len(ids) < 2:
             report.add(label, row, "actions", f"a {kind} needs at least two actions")
-        if kind in ("synergy", "critical_mass") and math.isnan(i["bonus"]):
+        elif not repeated:
+            key = (kind, ids if kind == "requires" else frozenset(ids))
+            if kind != "critical_mass" and key in first_seen:
+                repeats.add(row)
+                report.add(label, row, "actions", f"repeats the {kind} of row {first_seen[key]}: "
+                           "keep one of the two rows")
+            first_seen.setdefault(key, row)
+            if kind == "requires":
+                requires.append((ids[0], ids[1], row))
+        if kind in ("synergy", "critical_mass") and bonus_text == "":
             report.add(label, row, "bonus", f"a {kind} needs a bonus in value points")
         if kind == "critical_mass":
-            threshold = i["threshold"]
-            if math.isnan(threshold):
+            if threshold_text == "":
                 report.add(label, row, "threshold", "a critical_mass needs a threshold (how many "
                            "of its actions must run together)")
-            elif not 1 <= threshold <= len(ids):
+            elif not math.isnan(threshold) and not 1 <= threshold <= len(ids):
                 report.add(label, row, "threshold", f"{threshold:g} must be between 1 and the "
                            f"{len(ids)} actions listed")
-    frame["members"] = members
-    frame["name"] = names
-    for row, duplicate in zip(frame[ROW], frame["name"].duplicated()):
-        if duplicate:
-            report.add(label, row, "name", "another interaction has the same name")
-    _check_requires_cycles(frame, label, report)
-    return frame[[ROW, "kind", "members", "threshold", "bonus", "lag", "note", "name"]]
+    table.set("members", members)
+    table.set("name", names)
+    first_name: dict[str, int] = {}
+    for row, name in zip(table.rows, names):
+        if name in first_name and row not in repeats:
+            report.add(label, row, "name", f"interaction name {name!r} is already used on row "
+                       f"{first_name[name]}")
+        first_name.setdefault(name, row)
+    _check_requires_cycles(requires, label, report)
 
 
-def _interaction_name(given: str, kind: str, ids: tuple[str, ...], row: int) -> str:
-    """A readable constraint-safe name: the given one, or built from the kind and actions."""
-    text = given or (f"{kind}_{'_'.join(ids)}" if kind in ("synergy", "requires")
-                     else f"{kind}_row{row}")
-    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+def _interaction_name(given: str, kind: str, ids: tuple[str, ...]) -> str:
+    """A readable constraint-safe name: the given one, or built from the kind and actions
+    (not the row, so sorting the rows keeps the names); long ones end in a short hash."""
+    text = re.sub(r"[^A-Za-z0-9_]", "_", given or f"{kind}_{'_'.join(ids)}")
+    if len(text) > NAME_LENGTH:
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+        text = f"{text[:NAME_LENGTH - 9]}_{digest}"
+    return text
 
 
-def _check_requires_cycles(frame, label, report):
-    """`requires` must not loop (a needs b needs a): no action in a loop could ever start first."""
+def _check_requires_cycles(requires: list[tuple[str, str, int]], label: str,
+                           report: _Report) -> None:
+    """`requires` must not loop (a needs b needs a): no action in a loop could ever start first.
+
+    requires: (x, y, row) for each row 'x requires y'. Depth-first search without recursion,
+    so a long chain of requirements cannot exhaust Python's stack.
+    """
     needs: dict[str, list[tuple[str, int]]] = {}
-    for _, i in frame[frame["kind"] == "requires"].iterrows():
-        if len(i["members"]) == 2:
-            needs.setdefault(i["members"][0], []).append((i["members"][1], i[ROW]))
-    state: dict[str, int] = {}
+    for needing, needed, row in requires:
+        needs.setdefault(needing, []).append((needed, row))
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    for start in needs:
+        if start in state:
+            continue
+        state[start] = 1
+        path, stack = [start], [iter(needs[start])]
+        while stack:
+            for target, row in stack[-1]:
+                if state.get(target) == 1:
+                    loop = path[path.index(target):] + [target]
+                    report.add(label, row, "actions", "'requires' forms a cycle: "
+                               + " requires ".join(loop) + "; remove one of these rows")
+                elif target not in state:
+                    state[target] = 1
+                    path.append(target)
+                    stack.append(iter(needs.get(target, ())))
+                    break
+            else:
+                state[path.pop()] = 2
+                stack.pop()
 
-    def visit(node: str, path: list[tuple[str, int]]) -> None:
-        state[node] = 1
-        for target, row in needs.get(node, []):
-            if state.get(target) == 1:
-                start = next(k for k, (n, _) in enumerate(path + [(node, row)]) if n == target)
-                loop = [n for n, _ in (path + [(node, row)])[start:]] + [target]
-                report.add(label, row, "actions", "'requires' forms a cycle: "
-                           + " requires ".join(loop))
-            elif target not in state:
-                visit(target, path + [(node, row)])
-        state[node] = 2
 
-    for node in list(needs):
-        if node not in state:
-            visit(node, [])
-
-
-def _validate_constraints(frame, actions, label, report):
-    frame = frame.assign(kind=frame["kind"].str.lower())
-    if "value" not in frame:
-        frame["value"] = ""
-    frame["value"] = _numbers(frame, "value", label, report, minimum=0, integer=True)
-    targets = {"include": set(actions.index), "exclude": set(actions.index),
-               "theme_min": set(actions["theme"]), "theme_max": set(actions["theme"]),
-               "lead_max": set(actions["lead"])}
-    for _, c in frame.iterrows():
-        kind, row = c["kind"], c[ROW]
+def _validate_constraints(table, actions, label, report):
+    table.set("kind", [value.lower() for value in table["kind"]])
+    given = table.get("value")
+    _numbers(table, "value", label, report, minimum=0, integer=True)
+    action_ids = _ids(actions["id"])
+    targets = {"include": action_ids, "exclude": action_ids,
+               "theme_min": _ids(actions["theme"]), "theme_max": _ids(actions["theme"]),
+               "lead_max": _ids(actions["lead"])}
+    included: dict[str, int] = {}
+    for row, kind, target, value in zip(table.rows, table["kind"], table["target"], given):
         if kind not in CONSTRAINT_KINDS:
             report.add(label, row, "kind", f"{kind!r} must be one of {', '.join(CONSTRAINT_KINDS)}")
             continue
         what = {"include": "action", "exclude": "action", "lead_max": "lead"}.get(kind, "theme")
-        if c["target"] not in targets[kind]:
-            report.add(label, row, "target", f"unknown {what} {c['target']!r}"
-                       f"{_suggest(c['target'], targets[kind])}")
-        if kind not in ("include", "exclude") and math.isnan(c["value"]):
+        if target == "":
+            report.add(label, row, "target", f"is blank: name the {what}")
+        elif target not in targets[kind]:
+            report.add(label, row, "target", f"unknown {what} {target!r}"
+                       f"{_suggest(target, targets[kind])}")
+        if kind not in ("include", "exclude") and value == "":
             report.add(label, row, "value", f"{kind} needs a count of actions")
-    included = frame.loc[frame["kind"] == "include", "target"]
-    for _, c in frame[(frame["kind"] == "exclude") & frame["target"].isin(included)].iterrows():
-        report.add(label, c[ROW], "target", f"action {c['target']!r} is both included and excluded")
-    return frame[[ROW, "kind", "target", "value"]]
+        if kind == "include":
+            included.setdefault(target, row)
+    for row, kind, target in zip(table.rows, table["kind"], table["target"]):
+        if kind == "exclude" and target in included:
+            report.add(label, row, "target", f"action {target!r} is both included (row "
+                       f"{included[target]}) and excluded: keep one of the two rows")
 
 
-def _validate_funding(frame, actions, resources, label, report):
-    frame = frame.assign(
-        limit=_numbers(frame, "limit", label, report, required=True, minimum=0),
-        year=_numbers(frame, "year", label, report, minimum=1, integer=True),
-    )
-    if "resource" not in frame:
-        frame["resource"] = ""
-    frame["resource"] = frame["resource"].replace("", "cost")
-    _check_known(frame, "resource", set(resources), "resource", label, report)
-    for column, known, what in (("themes", set(actions["theme"]), "theme"),
-                                ("actions", set(actions.index), "action")):
-        if column not in frame:
-            frame[column] = ""
-        frame[column] = frame[column].map(_split_list)
-        for row, items in zip(frame[ROW], frame[column]):
+def _validate_funding(table, actions, resources, label, report):
+    _numbers(table, "limit", label, report, required=True, minimum=0)
+    _numbers(table, "year", label, report, minimum=1, integer=True)
+    resource_names = set(resources)
+    given = table.get("resource")
+    for row, resource in zip(table.rows, given):
+        if resource == "" and "cost" not in resource_names:
+            report.add(label, row, "resource", "is blank and the model has no 'cost' resource: "
+                       "name the resource this stream pays towards")
+        elif resource and resource not in resource_names:
+            report.add(label, row, "resource", f"unknown resource {resource!r}"
+                       f"{_suggest(resource, resource_names)}")
+    table.set("resource", [resource or "cost" for resource in given])
+    for column, known, what in (("themes", _ids(actions["theme"]), "theme"),
+                                ("actions", _ids(actions["id"]), "action")):
+        table.set(column, [_split_list(text) for text in table.get(column)])
+        for row, items in zip(table.rows, table[column]):
             for item in items:
                 if item not in known:
                     report.add(label, row, column, f"unknown {what} {item!r}{_suggest(item, known)}")
-    for row, name in zip(frame[ROW], frame["stream"]):
+    for row, name in zip(table.rows, table["stream"]):
         if name == "":
             report.add(label, row, "stream", "is blank: name the funding stream")
-    keys = frame["stream"] + "|" + frame["year"].fillna(0).astype(str)
-    for row, duplicate in zip(frame[ROW], keys.duplicated()):
-        if duplicate:
-            report.add(label, row, "stream", "the same stream and year appear twice")
-    for stream, rows in frame.groupby("stream"):
-        if rows["resource"].nunique() > 1:
-            report.add(label, int(rows[ROW].iloc[0]), "resource",
-                       f"stream {stream!r} pays for more than one resource")
-    return frame[[ROW, "stream", "resource", "limit", "year", "themes", "actions"]]
+    _check_unique(table, ("stream", "year"), "stream and year", label, report)
+    first_resource: dict[str, tuple[str, int]] = {}
+    for row, stream, resource in zip(table.rows, table["stream"], table["resource"]):
+        earlier = first_resource.setdefault(stream, (resource, row))
+        if earlier[0] != resource:
+            report.add(label, row, "resource", f"stream {stream!r} pays towards {earlier[0]!r} "
+                       f"on row {earlier[1]}: a stream pays towards one resource only")
 
 
-def _validate_settings(frame, label, report) -> dict:
+def _validate_settings(table, label, report) -> dict:
     settings = dict(SETTINGS_DEFAULTS)
-    for _, s in frame.iterrows():
-        key, value = s["setting"], s["value"]
+    _check_unique(table, ("setting",), "setting", label, report)
+    for row, key, value in zip(table.rows, table["setting"], table["value"]):
         if key == "horizon_years":
-            if not re.fullmatch(r"\d+", value) or not 1 <= int(value) <= 50:
-                report.add(label, s[ROW], "value", f"horizon_years {value!r} must be a whole "
+            if not re.fullmatch(r"[0-9]+", value) or not 1 <= int(value) <= 50:
+                report.add(label, row, "value", f"horizon_years {value!r} must be a whole "
                            "number of years from 1 to 50")
             else:
                 settings[key] = int(value)
         elif key == "aggregation":
             if value.lower() not in ("mean", "median"):
-                report.add(label, s[ROW], "value", f"aggregation {value!r} must be mean or median")
+                report.add(label, row, "value", f"aggregation {value!r} must be mean or median")
             else:
                 settings[key] = value.lower()
         else:
-            report.add(label, s[ROW], "setting", f"unknown setting {key!r} (known: "
+            report.add(label, row, "setting", f"unknown setting {key!r} (known: "
                        f"{', '.join(SETTINGS_DEFAULTS)})")
     return settings
 
 
-def _check_years(frame, horizon, label, report):
-    for row, year in zip(frame[ROW], frame["year"]):
+def _validate_portfolios(table, actions, label, report):
+    for row, name in zip(table.rows, table["portfolio"]):
+        if name == "":
+            report.add(label, row, "portfolio", "is blank: name the reference portfolio")
+    _check_known(table, "action", _ids(actions["id"]), "action", label, report)
+    _check_unique(table, ("portfolio", "action"), "portfolio and action", label, report)
+
+
+def _validate_weights(table, criteria, stakeholders, label, report):
+    _numbers(table, "weight", label, report, required=True, minimum=0)
+    _check_known(table, "criterion", _ids(criteria["id"]), "criterion", label, report)
+    _check_known(table, "stakeholder", stakeholders, "stakeholder", label, report)
+    _check_unique(table, ("stakeholder", "criterion"), "stakeholder and criterion", label, report)
+    totals: dict[str, list] = {}
+    for row, stakeholder, weight in zip(table.rows, table["stakeholder"], table["weight"]):
+        totals.setdefault(stakeholder, [row, 0.0])[1] += weight
+    for stakeholder, (row, total) in totals.items():
+        if stakeholder and total <= 0:  # NaN (already reported) compares False
+            report.add(label, row, "weight", f"the weights of stakeholder {stakeholder!r} add "
+                       "up to zero: at least one must be positive")
+
+
+def _check_years(table, horizon, label, report):
+    for row, year in zip(table.rows, table["year"]):
         if year > horizon:
             report.add(label, row, "year", f"year {year:g} is beyond the horizon of {horizon} years "
                        "(settings.csv horizon_years)")
 
 
-# ---------------------------------------------------------------- the public entry point
+# ---------------------------------------------------------------- the public entry points
 
 
 def load(path: str | Path) -> Model:
@@ -539,76 +801,84 @@ def load(path: str | Path) -> Model:
 
 
 def from_tables(tables: dict[str, pd.DataFrame], source: str = "<memory>") -> Model:
-    """Validate in-memory tables (as the CSV files would hold them) into a Model."""
+    """Validate in-memory tables (as the CSV files would hold them) into a Model.
+
+    Cells may be text, numbers or missing; tuples and lists become ';'-separated lists.
+    The index is ignored. Problems name the table's CSV file, e.g. 'actions.csv:3:cost'.
+    """
+    if not isinstance(tables, dict):
+        raise ModelError(Problem("tables", None, None, "must be a dict of table name to "
+                                 f"DataFrame, not {type(tables).__name__}"))
+    report = _Report()
     raw = {}
     for name, frame in tables.items():
         if name not in SCHEMAS:
-            raise ModelError(f"unknown table {name!r} (known: {', '.join(SCHEMAS)})")
-        rows = [list(frame.columns)] + [[_cell_text(v) if not isinstance(v, str) else v
-                                         for v in record] for record in
-                                        frame.astype(object).where(frame.notna(), None)
-                                        .itertuples(index=False)]
-        raw[name] = _rows_to_frame([[str(c) for c in rows[0]], *rows[1:]], SCHEMAS[name].file,
-                                   _Report())
+            raise ModelError(Problem(str(name), None, None, f"unknown table (known: "
+                                     f"{', '.join(SCHEMAS)})"))
+        if not isinstance(frame, pd.DataFrame):
+            raise ModelError(Problem(SCHEMAS[name].file, None, None, "must be a pandas "
+                                     f"DataFrame, not {type(frame).__name__}"))
+        columns = [frame.iloc[:, position].tolist() for position in range(frame.shape[1])]
+        rows = [[_cell_text(column) for column in frame.columns],
+                *([_cell_text(value) for value in record] for record in zip(*columns))]
+        raw[name] = _rows_to_table(rows, SCHEMAS[name].file, report)
     labels = {name: schema.file for name, schema in SCHEMAS.items()}
-    return _validate(raw, labels, _Report(), source)
+    return _validate(raw, labels, report, source)
 
 
-def _validate(raw: dict[str, pd.DataFrame | None], labels: dict[str, str], report: _Report,
+def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Report,
               source: str) -> Model:
     """Check every table and every cross-reference, then build the Model or raise once."""
+    tables: dict[str, _Table] = {}
     for name, schema in SCHEMAS.items():
-        frame = raw.get(name)
-        if frame is None:
-            if schema.required_file:
-                report.add(labels[name], None, None, "is missing: every model needs this table")
-            frame = pd.DataFrame(columns=[ROW, *schema.required])
-        elif (frame.empty and not len(frame.columns)) or not _check_columns(
-                frame, schema, labels[name], report):
-            frame = pd.DataFrame(columns=[ROW, *schema.required])
-        raw[name] = frame
+        table = raw.get(name)
+        if table is None and schema.required_file:
+            report.add(labels[name], None, None, "is missing: every model needs this table")
+        if table is None or len(table.columns) == 1 or not _check_columns(
+                table, schema, labels[name], report):
+            table = _Table({ROW: [], **{column: [] for column in schema.required}})
+        tables[name] = table
     report.raise_if_any()
 
-    settings = _validate_settings(raw["settings"], labels["settings"], report)
-    resources = _validate_resources(raw["resources"], labels["resources"], report)
-    resource_names = [r for r in dict.fromkeys(resources["resource"]) if r]
+    settings = _validate_settings(tables["settings"], labels["settings"], report)
+    resources = tables["resources"]
+    resource_names = _validate_resources(resources, labels["resources"], report)
     _check_years(resources, settings["horizon_years"], labels["resources"], report)
-    if resources.empty:
+    if not len(resources):
         report.add(labels["resources"], None, None, "has no resources: at least one limit is needed")
-    actions = _validate_actions(raw["actions"], resource_names, labels["actions"], report)
-    if actions.empty:
+    actions = tables["actions"]
+    _validate_actions(actions, resource_names, labels["actions"], report)
+    if not len(actions):
         report.add(labels["actions"], None, None, "has no actions")
-    criteria = _validate_criteria(raw["criteria"], labels["criteria"], report)
-    stakeholders = raw["stakeholders"]
+    criteria = tables["criteria"]
+    _validate_criteria(criteria, labels["criteria"], report)
+    stakeholders = tables["stakeholders"]
     _check_ids(stakeholders, "stakeholder", labels["stakeholders"], report)
-    scores = _validate_scores(raw["scores"], actions, criteria, set(stakeholders["stakeholder"]),
-                              labels["scores"], report)
-    interactions = _validate_interactions(raw["interactions"], actions, labels["interactions"],
-                                          report)
-    constraints = _validate_constraints(raw["constraints"], actions, labels["constraints"], report)
-    funding = _validate_funding(raw["funding"], actions, resource_names, labels["funding"], report)
+    known_stakeholders = _ids(stakeholders["stakeholder"])
+    scores = tables["scores"]
+    _validate_scores(scores, actions, criteria, known_stakeholders, labels["scores"], report)
+    _validate_interactions(tables["interactions"], actions, labels["interactions"], report)
+    _validate_constraints(tables["constraints"], actions, labels["constraints"], report)
+    funding = tables["funding"]
+    _validate_funding(funding, actions, resource_names, labels["funding"], report)
     _check_years(funding, settings["horizon_years"], labels["funding"], report)
-    portfolios = raw["portfolios"]
-    _check_known(portfolios, "action", set(actions.index), "action", labels["portfolios"], report)
-    weights = raw["weights"].assign(weight=_numbers(raw["weights"], "weight", labels["weights"],
-                                                    report, required=True, minimum=0))
-    _check_known(weights, "criterion", set(criteria.index), "criterion", labels["weights"], report)
-    if len(stakeholders):
-        _check_known(weights, "stakeholder", set(stakeholders["stakeholder"]), "stakeholder",
-                     labels["weights"], report)
+    _validate_portfolios(tables["portfolios"], actions, labels["portfolios"], report)
+    _validate_weights(tables["weights"], criteria,
+                      known_stakeholders or _ids(scores["stakeholder"]), labels["weights"], report)
     report.raise_if_any()
 
     return Model(
-        actions=actions.drop(columns=ROW),
-        resources=resources.drop(columns=ROW).reset_index(drop=True),
-        criteria=criteria.drop(columns=ROW),
-        scores=scores.drop(columns=ROW).reset_index(drop=True),
-        interactions=interactions.drop(columns=ROW).reset_index(drop=True),
-        constraints=constraints.drop(columns=ROW).reset_index(drop=True),
-        funding=funding.drop(columns=ROW).reset_index(drop=True),
-        portfolios=portfolios.drop(columns=ROW).reset_index(drop=True),
-        stakeholders=stakeholders.drop(columns=ROW).reset_index(drop=True),
-        weights=weights.drop(columns=ROW).reset_index(drop=True),
+        actions=actions.frame(index="id"),
+        resources=resources.frame(["resource", "limit", "year"]),
+        criteria=criteria.frame(index="id"),
+        scores=scores.frame(["action", "criterion", "stakeholder", "score", "low", "high"]),
+        interactions=tables["interactions"].frame(
+            ["kind", "members", "threshold", "bonus", "lag", "note", "name"]),
+        constraints=tables["constraints"].frame(["kind", "target", "value"]),
+        funding=funding.frame(["stream", "resource", "limit", "year", "themes", "actions"]),
+        portfolios=tables["portfolios"].frame(),
+        stakeholders=stakeholders.frame(),
+        weights=tables["weights"].frame(),
         settings=settings,
         source=source,
     )

@@ -1,0 +1,338 @@
+"""Save a model (a folder of CSV files or one .xlsx workbook) and write single tables, safely.
+
+Every file is written to a temporary file in the target's own folder, flushed to disk, then
+renamed over the target (`os.replace`), so a crash or a full disk never leaves a half-written
+file. An existing file is replaced only when asked (`overwrite=True`). Text cells that a
+spreadsheet could run as a formula (starting with = + - @ tab or carriage return) get a leading
+apostrophe; numbers are written as numbers. `workbench.load` removes the apostrophe again, so
+load -> save -> load gives back an equal model. CSV files are UTF-8 with a byte-order mark,
+which Excel needs to show non-English characters (such as the pound sign) correctly.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import numbers
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ModelError, Problem, WorkbenchError
+from .io import LARGEST_NUMBER, LIST_SEPARATOR, escape_formula
+from .model import SCHEMAS, Model
+
+CSV_ENCODING = "utf-8-sig"
+XLSX_CELL_LIMIT = 32_767  # characters a spreadsheet cell can hold
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML forbids
+_NOT_A_FOLDER = {".csv", ".xls", ".xlsm", ".ods", ".txt", ".json", ".tsv"}
+
+
+# ---------------------------------------------------------------- the model as tables
+
+
+def model_tables(model: Model) -> dict[str, pd.DataFrame]:
+    """The model's tables as the files hold them: ids as columns, lists joined with ';',
+    settings as setting,value rows. Every table is included, empty ones as a header only."""
+    join = LIST_SEPARATOR.join
+    interactions = model.interactions.assign(actions=model.interactions["members"].map(join))
+    funding = model.funding.assign(themes=model.funding["themes"].map(join),
+                                   actions=model.funding["actions"].map(join))
+    return {
+        "actions": model.actions.reset_index(drop=True),
+        "resources": model.resources,
+        "criteria": model.criteria.reset_index(drop=True),
+        "scores": model.scores,
+        "interactions": interactions[["kind", "name", "actions", "threshold", "bonus", "lag",
+                                      "note"]],
+        "constraints": model.constraints,
+        "funding": funding,
+        "portfolios": model.portfolios,
+        "stakeholders": model.stakeholders,
+        "weights": model.weights,
+        "settings": pd.DataFrame({"setting": list(model.settings),
+                                  "value": [str(value) for value in model.settings.values()]}),
+    }
+
+
+def save(model: Model, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write the model as a folder of CSV files, or as one .xlsx workbook if `path` ends in
+    .xlsx (one sheet per table). Existing files are replaced only if `overwrite`; returns path.
+
+    A folder is assembled beside the target and renamed into place when the target does not
+    exist yet; otherwise every file is first written in full, then each is renamed over its
+    old version.
+    """
+    if not isinstance(model, Model):
+        raise ModelError(Problem("model", None, None, f"must be a workbench Model, not "
+                                 f"{type(model).__name__}"))
+    path = Path(path)
+    tables = model_tables(model)
+    if path.suffix.lower() == ".xlsx":
+        sheets = {name: _frame_rows(frame, f"{path.name}[{name}]", _xlsx_cell)
+                  for name, frame in tables.items()}
+        return _write_atomically(path, lambda target: _write_xlsx(sheets, target), overwrite)
+    if path.suffix.lower() in _NOT_A_FOLDER:
+        raise ModelError(Problem(str(path), None, None, "a model is saved as a folder (a path "
+                                 "without a file extension) or as an .xlsx workbook"))
+    files = {SCHEMAS[name].file: _frame_rows(frame, SCHEMAS[name].file, _csv_cell)
+             for name, frame in tables.items()}
+    return _save_folder(files, path, overwrite)
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write one table (an action plan, a scenario, a result) to a .csv or .xlsx file, safely
+    and with formula-like text escaped. A named or non-default index is written as the first
+    column(s). Returns the path."""
+    path = Path(path)
+    if not isinstance(frame, pd.DataFrame):
+        raise ModelError(Problem("frame", None, None, f"must be a pandas DataFrame, not "
+                                 f"{type(frame).__name__}"))
+    if not isinstance(frame.index, pd.RangeIndex) or any(frame.index.names):
+        frame = frame.reset_index()
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = _frame_rows(frame, path.name, _csv_cell)
+        return _write_atomically(path, lambda target: _write_csv(rows, target), overwrite)
+    if suffix == ".xlsx":
+        sheet = re.sub(r"[\[\]:*?/\\]", "_", path.stem)[:31] or "table"
+        rows = _frame_rows(frame, path.name, _xlsx_cell)
+        return _write_atomically(path, lambda target: _write_xlsx({sheet: rows}, target),
+                                 overwrite)
+    raise ModelError(Problem(str(path), None, None, "a table is written as a .csv or .xlsx "
+                             f"file, not {path.suffix or 'a file without extension'!r}"))
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _frame_rows(frame: pd.DataFrame, label: str, cell: Callable) -> list[list]:
+    """Header and rows of cells; a cell that cannot be stored raises naming file:row:column."""
+    columns = [str(column) for column in frame.columns]
+    rows = [[cell(column, label, 1, column) for column in columns]]
+    values = [frame.iloc[:, position].tolist() for position in range(frame.shape[1])]
+    for number, record in enumerate(zip(*values), 2):
+        rows.append([cell(value, label, number, column)
+                     for value, column in zip(record, columns)])
+    return rows
+
+
+def _number_text(value: float) -> str:
+    """Shortest text that reads back as the same float (whole numbers without '.0')."""
+    if value.is_integer() and abs(value) < LARGEST_NUMBER:
+        return str(int(value))
+    return repr(value)
+
+
+def _plain(value):
+    """numpy and pandas scalars as plain Python values; missing values as None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            pass
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _text(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return LIST_SEPARATOR.join("" if _plain(item) is None else _text(_plain(item))
+                                   for item in value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _csv_cell(value, label: str, row: int, column: str) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        value = float(value)
+        return _number_text(value) if math.isfinite(value) else escape_formula(repr(value))
+    return escape_formula(_text(value))
+
+
+def _xlsx_cell(value, label: str, row: int, column: str):
+    value = _plain(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return value if math.isfinite(value) else escape_formula(repr(value))
+    text = escape_formula(_text(value))
+    bad = _XLSX_ILLEGAL.search(text)
+    if bad:
+        raise ModelError(Problem(label, row, column, f"contains the control character "
+                                 f"U+{ord(bad.group()):04X}, which an .xlsx cell cannot hold: "
+                                 "remove it or save as CSV"))
+    if len(text) > XLSX_CELL_LIMIT:
+        raise ModelError(Problem(label, row, column, f"holds {len(text):,} characters; an "
+                                 f".xlsx cell holds at most {XLSX_CELL_LIMIT:,}: save as CSV"))
+    return text
+
+
+# ---------------------------------------------------------------- writers
+
+
+def _write_csv(rows: list[list[str]], target: Path) -> None:
+    with open(target, "w", encoding=CSV_ENCODING, newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(rows)  # RFC 4180: quotes any CR
+
+
+def _write_xlsx(sheets: dict[str, list[list]], target: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(target)
+
+
+# ---------------------------------------------------------------- safe file replacement
+
+
+def _temporary_name(path: Path) -> Path:
+    """A hidden name beside `path`, so the final rename stays on one file system."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+
+
+def _already_exists(path: Path) -> ModelError:
+    return ModelError(Problem(str(path), None, None, "already exists: pass overwrite=True "
+                              "(on the command line --overwrite) to replace it"))
+
+
+def _sync(path: Path) -> None:
+    """Flush a written file (or a folder's entries) to disk before it replaces anything."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:  # some systems cannot open a folder; its rename is still atomic
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _write_error(path: Path, error: OSError) -> WorkbenchError:
+    return WorkbenchError(f"{path}: could not be written ({error.strerror or error}); "
+                          "any earlier version is unchanged")
+
+
+def _check_target(path: Path, overwrite: bool) -> None:
+    if not path.parent.is_dir():
+        raise ModelError(Problem(str(path), None, None, f"cannot be written: the folder "
+                                 f"{str(path.parent)!r} does not exist"))
+    if path.is_dir():
+        raise ModelError(Problem(str(path), None, None, "is a folder, not a file"))
+    if path.exists() and not overwrite:
+        raise _already_exists(path)
+
+
+def _write_atomically(path: Path, write: Callable[[Path], None], overwrite: bool) -> Path:
+    """Write via `write(temporary)` beside `path`, then rename; nothing is left on failure."""
+    _check_target(path, overwrite)
+    temporary = _temporary_name(path)
+    try:
+        with open(temporary, "xb"):  # claims the name; permissions follow the umask
+            pass
+        write(temporary)
+        _sync(temporary)
+        _commit(temporary, path, overwrite)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise _write_error(path, error) from error
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _sync(path.parent)
+    return path
+
+
+def _commit(temporary: Path, path: Path, overwrite: bool) -> None:
+    """Rename the finished file into place; without `overwrite` never replace a file that
+    appeared since the check (a hard link fails if the name is taken)."""
+    if overwrite:
+        os.replace(temporary, path)
+        return
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise _already_exists(path) from None
+    except OSError:  # a file system without hard links: check, then rename
+        if path.exists():
+            raise _already_exists(path) from None
+        os.replace(temporary, path)
+    else:
+        temporary.unlink()
+
+
+def _save_folder(files: dict[str, list[list[str]]], path: Path, overwrite: bool) -> Path:
+    if path.exists() and not path.is_dir():
+        raise ModelError(Problem(str(path), None, None, "is a file: a model folder is saved "
+                                 "as a folder (or give a path ending in .xlsx)"))
+    if not path.parent.is_dir():
+        raise ModelError(Problem(str(path), None, None, f"cannot be written: the folder "
+                                 f"{str(path.parent)!r} does not exist"))
+    if not path.exists():
+        return _save_new_folder(files, path)
+    taken = [name for name in files if (path / name).exists()]
+    if taken and not overwrite:
+        raise ModelError(Problem(str(path), None, None, f"already holds {', '.join(taken)}: "
+                                 "pass overwrite=True (on the command line --overwrite) to "
+                                 "replace the model's files"))
+    staged: dict[Path, Path] = {}
+    try:
+        for name, rows in files.items():
+            temporary = _temporary_name(path / name)
+            staged[temporary] = path / name
+            with open(temporary, "x"):
+                pass
+            _write_csv(rows, temporary)
+            _sync(temporary)
+        for temporary, target in staged.items():
+            os.replace(temporary, target)
+    except OSError as error:
+        raise _write_error(path, error) from error
+    finally:
+        for temporary in staged:
+            temporary.unlink(missing_ok=True)
+    _sync(path)
+    return path
+
+
+def _save_new_folder(files: dict[str, list[list[str]]], path: Path) -> Path:
+    """Assemble the folder under a temporary name, then rename it: it appears whole or not."""
+    staging = _temporary_name(path)
+    try:
+        staging.mkdir()
+        for name, rows in files.items():
+            _write_csv(rows, staging / name)
+            _sync(staging / name)
+        _sync(staging)
+        os.rename(staging, path)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if path.exists():  # another process created the folder meanwhile
+            raise _already_exists(path) from None
+        raise _write_error(path, error) from error
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _sync(path.parent)
+    return path
