@@ -1,0 +1,177 @@
+"""The efficient frontier: the best value [value points] at each budget level of one resource.
+
+Every level is re-optimised (exact, not a ratio sort). By default the levels are found
+adaptively: the optimal value is a step function of the budget that can only change at the
+cost of some portfolio, so the walk solves at the top of the range, then just below the cost
+of the portfolio it found, and so on down. Each solve lands on a new step, flat stretches cost
+nothing, and the table holds exactly the budgets where the best value steps up, each with the
+portfolio that buys it (where optima tie, the cheapest level is kept). `resolution` coarsens
+the walk for large models: steps closer together than that may be merged. `points=N` gives an
+even grid instead.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .baselines import action_amounts
+from .errors import ModelError
+from .model import Model, PortfolioResult
+from .portfolio import optimise
+from .scoring import action_values
+
+FOUND = ("optimal", "time_limit")
+COLUMNS = ["budget", "value", "standalone", "synergy", "critical_mass", "cost", "n_selected",
+           "selected", "added", "dropped", "jump", "jump_clusters", "status"]
+RELATIVE_STEP = 1e-6  # the walk's smallest step, as a share of the range (solver tolerance)
+
+
+def frontier(model: Model, budgets: Iterable[float] | None = None, resource: str = "cost",
+             points: int | None = None, *, resolution: float | None = None,
+             **optimise_kwargs) -> pd.DataFrame:
+    """One row per budget level [the resource's unit], ascending.
+
+    budgets: the levels to solve at; points: an even grid of that many levels from 0 to what
+    every action together would need; neither: the adaptive walk (exact up to `resolution`).
+    optimise_kwargs go to every `optimise` call (weights, values, horizon, include, limits of
+    other resources, ...). The varied resource's whole-horizon limit is replaced at each level;
+    its per-year limits, if any, stay.
+    Columns: budget, value, standalone, synergy, critical_mass [value points], cost (the
+    portfolio's use of the resource), n_selected, selected, added, dropped (';'-joined ids,
+    against the row before), jump (a critical-mass cluster is newly earned and the value rose
+    by more than the standalone values of the actions added, net of those dropped: the extra
+    is what the cluster pays), jump_clusters (';'-joined names of the critical-mass clusters
+    newly earned), status. `table.attrs`: resource, and solves (how many optimisations).
+    """
+    if resource not in model.resource_names:
+        raise ModelError(f"resource={resource!r}: unknown resource (the model has "
+                         f"{', '.join(model.resource_names)})")
+    if budgets is not None and points is not None:
+        raise ModelError("frontier: give budgets or points, not both")
+    options = dict(optimise_kwargs)
+    limits = dict(options.pop("limits", None) or {})
+    if options.get("values") is None:
+        options["values"] = action_values(model, options.get("weights"))
+    options.setdefault("explain", False)  # an infeasible level needs no explanation here
+    horizon = options.get("horizon") or model.horizon
+    top = full_need(model, resource, horizon)
+
+    solves = []
+
+    def solve_at(budget: float) -> PortfolioResult:
+        solves.append(budget)
+        return optimise(model, limits={**limits, resource: float(budget)}, **options)
+
+    if budgets is not None:
+        levels = sorted(float(b) for b in budgets)
+        if any(b < 0 for b in levels):
+            raise ModelError("frontier: budgets cannot be negative")
+        found = [(b, solve_at(b)) for b in levels]
+    elif points is not None:
+        if int(points) != points or points < 2:
+            raise ModelError(f"frontier: points={points!r} must be a whole number of at least 2")
+        found = [(b, solve_at(b)) for b in np.linspace(0.0, top, int(points))]
+    else:
+        if resolution is not None and resolution < 0:
+            raise ModelError(f"frontier: resolution={resolution!r} cannot be negative")
+        found = _walk(solve_at, resource, top, resolution)
+    table = _table(model, found, resource)
+    table.attrs.update(resource=resource, solves=len(solves))
+    return table
+
+
+def _walk(solve_at, resource: str, top: float, resolution: float | None
+          ) -> list[tuple[float, PortfolioResult]]:
+    """Solve at the top, then just below each portfolio's cost, down to a budget of 0.
+
+    Each row's budget is its portfolio's cost: the least budget that buys that value. Rows
+    whose value a cheaper row already reaches are dropped (ties between optima).
+    """
+    step = max(resolution or 0.0, RELATIVE_STEP * max(top, 1.0))
+    found = []
+    budget = top
+    while True:
+        result = solve_at(budget)
+        if result.status not in FOUND:
+            break
+        cost = min(result.cost[resource], budget)
+        found.append((cost, result))
+        if cost <= 0:
+            break
+        budget = max(cost - step, 0.0)
+    found.reverse()
+    efficient = []
+    for budget, result in found:
+        if efficient and result.objective <= efficient[-1][1].objective + _tolerance(result):
+            continue
+        efficient.append((budget, result))
+    return efficient
+
+
+def _tolerance(result: PortfolioResult) -> float:
+    return 1e-6 * max(1.0, abs(result.objective))
+
+
+def full_need(model: Model, resource: str, horizon: int) -> float:
+    """What every action together would use of a resource over the horizon, each started as
+    early as it may [the resource's unit]: above it the resource cannot bind."""
+    return float(action_amounts(model, resource, horizon).sum())
+
+
+def _table(model: Model, found: list[tuple[float, PortfolioResult]],
+           resource: str) -> pd.DataFrame:
+    rows = []
+    previous: PortfolioResult | None = None
+    for budget, result in found:
+        row = {"budget": float(budget), "status": result.status}
+        if result.status not in FOUND:
+            rows.append({**row, "value": np.nan, "standalone": np.nan, "synergy": np.nan,
+                         "critical_mass": np.nan, "cost": np.nan, "n_selected": 0,
+                         "selected": "", "added": "", "dropped": "", "jump": False,
+                         "jump_clusters": ""})
+            continue
+        before = set(previous.selected) if previous else set()
+        added = [a for a in result.selected if a not in before]
+        dropped = [a for a in model.actions.index if a in before and a not in result.selected]
+        clusters = [c for c in _earned_clusters(result) if c not in
+                    (_earned_clusters(previous) if previous else [])]
+        rise = result.objective - (previous.objective if previous else 0.0)
+        standalone_rise = result.value["standalone"] - (
+            previous.value["standalone"] if previous else 0.0)
+        rows.append({
+            **row, "value": result.objective, "standalone": result.value["standalone"],
+            "synergy": result.value["synergy"], "critical_mass": result.value["critical_mass"],
+            "cost": result.cost[resource], "n_selected": len(result.selected),
+            "selected": ";".join(result.selected), "added": ";".join(added),
+            "dropped": ";".join(dropped),
+            "jump": bool(clusters) and rise > standalone_rise + _tolerance(result),
+            "jump_clusters": ";".join(clusters),
+        })
+        previous = result
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _earned_clusters(result: PortfolioResult) -> list[str]:
+    earned = result.earned_interactions
+    if earned.empty:
+        return []
+    return list(earned.loc[earned["kind"] == "critical_mass", "name"])
+
+
+def value_at(frontier_table: pd.DataFrame, budget: float) -> float:
+    """The frontier's value at any budget [value points]: that of the last level at or below it
+    (NaN below the first level)."""
+    rows = frontier_table[(frontier_table["budget"] <= budget + 1e-9)
+                          & frontier_table["value"].notna()]
+    return float(rows["value"].iloc[-1]) if not rows.empty else float("nan")
+
+
+def budget_for_value(frontier_table: pd.DataFrame, value: float | pd.Series) -> float | pd.Series:
+    """The least budget on the frontier whose value reaches `value` [the resource's unit]
+    (NaN when no level does). Given a Series of values, a Series of budgets with its index."""
+    if isinstance(value, pd.Series):
+        return value.map(lambda v: budget_for_value(frontier_table, v)).rename("budget")
+    rows = frontier_table[frontier_table["value"] >= value - 1e-6 * max(1.0, abs(value))]
+    return float(rows["budget"].min()) if not rows.empty else float("nan")
