@@ -187,10 +187,10 @@ def allocate_funding(model: Model, starts: dict[str, int], active: dict[str, set
                     needs.append((action, resource, year, amount))
     breaches, variables = [], []
     for k, (action, resource, year, amount) in enumerate(needs):
-        streams = eligible[(eligible["action"] == action) & (eligible["resource"] == resource)]
-        if streams.empty:
+        streams = eligible.get((action, resource), [])
+        if not streams:
             breaches.append(f"funding: no stream may pay the {resource} of {action}")
-        variables += [(k, s, year, action) for s in streams["stream"]]
+        variables += [(k, s, year, action) for s in streams]
     if breaches or not variables:
         return pd.DataFrame(columns=columns), breaches
     equality = np.zeros((len(needs), len(variables)))

@@ -6,7 +6,7 @@ one-off in the start year; values in value points (0..100 for one action); years
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -149,6 +149,19 @@ class Model:
 
             raise ModelError(f"no reference portfolio named {name!r} (known: {known})")
         return list(rows["action"])
+
+    def without_interactions(self, kinds: tuple[str, ...] = ("synergy", "critical_mass")
+                             ) -> Model:
+        """The same model with these interaction kinds dropped: by default the bonuses, so
+        actions are valued as if independent (requires and excludes stay, as they are rules)."""
+        unknown = sorted(set(kinds) - set(INTERACTION_KINDS))
+        if unknown:
+            from .errors import ModelError
+
+            raise ModelError(f"kinds: unknown interaction kind(s) {', '.join(unknown)} "
+                             f"(known: {', '.join(INTERACTION_KINDS)})")
+        kept = self.interactions[~self.interactions["kind"].isin(kinds)]
+        return replace(self, interactions=kept.reset_index(drop=True))
 
 
 @dataclass(frozen=True)

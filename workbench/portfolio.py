@@ -38,6 +38,8 @@ class Formulation:
     duration: dict[str, int] = field(default_factory=dict)
     objective: list[tuple[pulp.LpVariable, float]] = field(default_factory=list)
     flows: dict[tuple[str, str, int], pulp.LpVariable] = field(default_factory=dict)
+    groups: dict[str, tuple] = field(default_factory=dict)  # relaxable group -> (family, *what)
+    group_rows: dict[str, list[str]] = field(default_factory=dict)  # group -> its row names
 
     def active_terms(self, action: str, year: int) -> list[tuple[pulp.LpVariable, float]]:
         """Terms of active[i,t]: the starts that leave action i running in `year`."""
@@ -47,7 +49,12 @@ class Formulation:
     def selected_terms(self, action: str) -> list[tuple[pulp.LpVariable, float]]:
         return [(v, 1.0) for _, v in self.starts[action]]
 
-    def add(self, expression, name: str) -> None:
+    def add(self, expression, name: str, group: tuple | None = None) -> None:
+        """Add a named row; `group` = (group name, family, *what) marks a row of a constraint
+        group (a limit, an include, a requires rule, ...) that an explanation may relax."""
+        if group is not None:
+            self.groups[group[0]] = group[1:]
+            self.group_rows.setdefault(group[0], []).append(name)
         self.problem += expression, name
 
 
@@ -83,12 +90,16 @@ def add_start_variables(f: Formulation, model: Model) -> None:
             f.add(_expression(f.selected_terms(action)) <= 1, f"one_start_{f.token[action]}")
 
 
+def standalone_terms(f: Formulation, values: pd.Series) -> list[tuple[pulp.LpVariable, float]]:
+    """Terms of sum_i V_i * (active years of i) / T [value points], for any values V."""
+    return [(variable, float(values[action]) * len(active_years(year, f.duration[action],
+                                                                f.horizon)) / f.horizon)
+            for action, starts in f.starts.items() for year, variable in starts]
+
+
 def add_standalone_value(f: Formulation, values: pd.Series) -> None:
     """Objective: sum_i V_i * (active years of i) / T  [value points]."""
-    for action, starts in f.starts.items():
-        for year, variable in starts:
-            years = len(active_years(year, f.duration[action], f.horizon))
-            f.objective.append((variable, float(values[action]) * years / f.horizon))
+    f.objective.extend(standalone_terms(f, values))
 
 
 def add_synergies(f: Formulation, model: Model, formulation: str = "glover") -> None:
@@ -156,14 +167,15 @@ def add_requires(f: Formulation, model: Model) -> None:
         lag = int(rule.lag) if f.horizon > 1 else 0
         for year, variable in f.starts[x]:
             earlier = [(v, -1.0) for t, v in f.starts[y] if t <= year - lag]
-            f.add(_expression([(variable, 1.0)] + earlier) <= 0, f"{rule.name}_y{year}")
+            f.add(_expression([(variable, 1.0)] + earlier) <= 0, f"{rule.name}_y{year}",
+                  (rule.name, "requires", x, y, lag))
 
 
 def add_excludes(f: Formulation, model: Model) -> None:
     """Excludes: sum of selected_i over the listed actions <= 1."""
     for rule in model.interactions[model.interactions["kind"] == "excludes"].itertuples():
         terms = [t for m in rule.members for t in f.selected_terms(m)]
-        f.add(_expression(terms) <= 1, rule.name)
+        f.add(_expression(terms) <= 1, rule.name, (rule.name, "excludes", *rule.members))
 
 
 def add_forced_actions(f: Formulation, model: Model, include: Iterable[str],
@@ -173,9 +185,11 @@ def add_forced_actions(f: Formulation, model: Model, include: Iterable[str],
     include = set(include) | set(rules.loc[rules["kind"] == "include", "target"])
     exclude = set(exclude) | set(rules.loc[rules["kind"] == "exclude", "target"])
     for action in sorted(include):
-        f.add(_expression(f.selected_terms(action)) >= 1, f"include_{f.token[action]}")
+        name = f"include_{f.token[action]}"
+        f.add(_expression(f.selected_terms(action)) >= 1, name, (name, "include", action))
     for action in sorted(exclude):
-        f.add(_expression(f.selected_terms(action)) <= 0, f"exclude_{f.token[action]}")
+        name = f"exclude_{f.token[action]}"
+        f.add(_expression(f.selected_terms(action)) <= 0, name, (name, "exclude", action))
 
 
 def add_group_counts(f: Formulation, model: Model) -> None:
@@ -187,7 +201,8 @@ def add_group_counts(f: Formulation, model: Model) -> None:
         members = model.actions.index[model.actions[column] == rule.target]
         terms = _expression([t for m in members for t in f.selected_terms(m)])
         name = f"{rule.kind}_{re.sub(r'[^A-Za-z0-9_]', '_', rule.target)}"
-        f.add(terms >= rule.value if rule.kind == "theme_min" else terms <= rule.value, name)
+        f.add(terms >= rule.value if rule.kind == "theme_min" else terms <= rule.value, name,
+              (name, rule.kind, rule.target, rule.value))
 
 
 def _amount_terms(f: Formulation, running: pd.DataFrame, setup: pd.DataFrame,
@@ -213,8 +228,9 @@ def add_resource_limits(f: Formulation, model: Model, limits: dict[str, float] |
     running, setup = resource_amounts(model)
     for row in resource_limits(model, limits).itertuples():
         when = f"_y{row.year}" if row.year else ""
+        name = f"limit_{row.resource}{when}"
         f.add(_expression(_amount_terms(f, running, setup, row.resource, row.year)) <= row.limit,
-              f"limit_{row.resource}{when}")
+              name, (name, "limit", row.resource, row.year, row.limit))
 
 
 def add_funding_streams(f: Formulation, model: Model) -> None:
@@ -226,8 +242,7 @@ def add_funding_streams(f: Formulation, model: Model) -> None:
     flows = f.flows
     for resource in dict.fromkeys(model.funding["resource"]):
         for action in model.actions.index:
-            streams = list(eligible.loc[(eligible["action"] == action)
-                                        & (eligible["resource"] == resource), "stream"])
+            streams = eligible.get((action, resource), [])
             for year in range(1, f.horizon + 1):
                 need = _amount_terms(f, running, setup, resource, year, [action])
                 if not need:
@@ -239,12 +254,17 @@ def add_funding_streams(f: Formulation, model: Model) -> None:
                     flows[action, stream, year] = flow
                     paid.append((flow, 1.0))
                 f.add(_expression(paid + [(v, -c) for v, c in need]) == 0,
-                      f"funded_{f.token[action]}_{resource}_y{year}")
+                      f"funded_{f.token[action]}_{resource}_y{year}",
+                      (f"funded_{f.token[action]}_{resource}", "funded", action, resource))
+    by_stream: dict[str, list[tuple[int, pulp.LpVariable]]] = defaultdict(list)
+    for (_, stream, year), flow in flows.items():
+        by_stream[stream].append((year, flow))
     for row in model.funding.itertuples():
-        terms = [(v, 1.0) for (_, s, t), v in flows.items()
-                 if s == row.stream and (pd.isna(row.year) or t == row.year)]
+        terms = [(v, 1.0) for t, v in by_stream[row.stream] if pd.isna(row.year) or t == row.year]
         when = "" if pd.isna(row.year) else f"_y{int(row.year)}"
-        f.add(_expression(terms) <= row.limit, f"stream_{_safe(row.stream)}{when}")
+        name = f"stream_{_safe(row.stream)}{when}"
+        f.add(_expression(terms) <= row.limit, name,
+              (name, "stream", row.stream, 0 if pd.isna(row.year) else int(row.year), row.limit))
 
 
 def _safe(text: str) -> str:
@@ -279,13 +299,14 @@ def optimise(model: Model, limits: dict[str, float] | None = None, solver: str =
              weights: pd.Series | None = None, values: pd.Series | None = None,
              horizon: int | None = None, include: Iterable[str] = (),
              exclude: Iterable[str] = (), time_limit: float | None = None,
-             synergy: str = "glover") -> PortfolioResult:
+             synergy: str = "glover", explain: bool = True) -> PortfolioResult:
     """The portfolio of most value [value points] within every limit and rule.
 
     limits: {resource: amount} replacing a resource's whole-horizon limit.
     weights / values: override the criterion weights or the action values themselves.
     Returns a result whose status is 'optimal', 'time_limit' (best found, with its gap) or
     'infeasible'; the answer is re-checked against every constraint before it is returned.
+    explain: when infeasible, say which constraints conflict in `breaches` (a few more solves).
     """
     include, exclude = tuple(include), tuple(exclude)
     for action in (*include, *exclude):
@@ -294,6 +315,7 @@ def optimise(model: Model, limits: dict[str, float] | None = None, solver: str =
 
             raise ModelError(f"unknown action {action!r} to include or exclude")
     began = time.perf_counter()
+    given_values = values  # None: evaluate splits the value by criterion too
     if values is None:
         values = action_values(model, weights)
     f = build_model(model, values, limits=limits, horizon=horizon, include=include,
@@ -303,30 +325,51 @@ def optimise(model: Model, limits: dict[str, float] | None = None, solver: str =
     common = dict(horizon=f.horizon, solver=solver, build_seconds=build_seconds,
                   solve_seconds=outcome.seconds)
     if outcome.status not in ("optimal", "time_limit"):
-        return _no_portfolio(model, outcome.status, **common)
-    starts = {a: t for a, pairs in f.starts.items() for t, v in pairs if (v.value() or 0) > 0.5}
-    result = evaluate(model, starts, values=values, weights=weights, limits=limits,
+        explanation = ()
+        if explain and outcome.status == "infeasible":  # only then: it costs a few more solves
+            from .explain import explain_infeasible
+
+            explanation = tuple(explain_infeasible(
+                model, values=values, limits=limits, horizon=f.horizon, include=include,
+                exclude=exclude, solver=solver, time_limit=time_limit))
+        return _no_portfolio(model, outcome.status, explanation, **common)
+    starts = chosen_starts(f)
+    result = evaluate(model, starts, values=given_values, weights=weights, limits=limits,
                       horizon=f.horizon, include=include, exclude=exclude)
-    _self_check(result, pulp.value(f.problem.objective))
-    warnings = ()
+    _self_check(result, pulp.value(f.problem.objective), outcome.status)
+    warnings, gap = (), outcome.gap
     if outcome.status == "time_limit":
+        total = result.value["total"]
+        if outcome.bound == outcome.bound:  # known bound: gap from the evaluated value
+            gap = max(0.0, (outcome.bound - total) / max(1.0, abs(total)))
         warnings = (f"time limit of {time_limit:g} s reached: best portfolio found, "
-                    f"not proven optimal (relative gap {outcome.gap:.2%})",)
-    return PortfolioResult(**{**result.__dict__, "status": outcome.status, "gap": outcome.gap,
+                    f"not proven optimal (relative gap {gap:.2%})",)
+    return PortfolioResult(**{**result.__dict__, "status": outcome.status, "gap": gap,
                               "warnings": warnings, **common})
 
 
-def _self_check(result: PortfolioResult, objective: float) -> None:
-    """Refuse to return an answer that the independent evaluation does not confirm."""
+def chosen_starts(f: Formulation) -> dict[str, int]:
+    """The solved portfolio: each funded action and its start year."""
+    return {a: t for a, pairs in f.starts.items() for t, v in pairs if (v.value() or 0) > 0.5}
+
+
+def _self_check(result: PortfolioResult, objective: float, status: str = "optimal") -> None:
+    """Refuse to return an answer that the independent evaluation does not confirm.
+
+    A time-limited answer may leave a bonus variable below what its actions earn, so its
+    objective may fall short of the evaluated value; it may never exceed it.
+    """
     if result.breaches:
         raise SolverError("the solver's portfolio breaks constraints: " + "; ".join(result.breaches))
     total = result.value["total"]
-    if abs(total - objective) > 1e-4 * max(1.0, abs(total)):
+    tolerance = 1e-4 * max(1.0, abs(total))
+    if objective - total > tolerance or (status == "optimal" and total - objective > tolerance):
         raise SolverError(f"the solver's objective {objective:.6f} differs from the portfolio's "
                           f"evaluated value {total:.6f}")
 
 
-def _no_portfolio(model: Model, status: str, **common) -> PortfolioResult:
+def _no_portfolio(model: Model, status: str, explanation: tuple[str, ...] = (),
+                  **common) -> PortfolioResult:
     empty = pd.DataFrame(0.0, index=model.resource_names, columns=range(1, common["horizon"] + 1))
     return PortfolioResult(
         status=status, selected=(), start_year={},
@@ -334,6 +377,7 @@ def _no_portfolio(model: Model, status: str, **common) -> PortfolioResult:
         value_by_criterion=pd.Series(dtype=float), cost={r: 0.0 for r in model.resource_names},
         cost_by_year=empty, funding=pd.DataFrame(columns=["action", "stream", "year", "amount"]),
         earned_interactions=pd.DataFrame(columns=["name", "kind", "actions", "earned", "years"]),
-        breaches=(f"no portfolio satisfies every constraint (solver status: {status})",),
+        breaches=(f"no portfolio satisfies every constraint (solver status: {status})",
+                  *explanation),
         **common,
     )

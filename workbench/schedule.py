@@ -52,13 +52,13 @@ def resource_limits(model: Model, limits: dict[str, float] | None) -> pd.DataFra
     return table[["resource", "year", "limit"]]
 
 
-def eligible_streams(model: Model) -> pd.DataFrame:
-    """Rows (action, stream, resource) for every funding stream allowed to pay for an action."""
-    rows = []
-    streams = model.funding.drop_duplicates("stream")
+def eligible_streams(model: Model) -> dict[tuple[str, str], list[str]]:
+    """{(action, resource): streams allowed to pay that action's amount of that resource}."""
+    streams = [(row.stream, row.resource, set(row.themes), set(row.actions))
+               for row in model.funding.drop_duplicates("stream").itertuples()]
+    eligible: dict[tuple[str, str], list[str]] = {}
     for action, theme in model.actions["theme"].items():
-        for stream in streams.itertuples():
-            open_to_all = not stream.themes and not stream.actions
-            if open_to_all or theme in stream.themes or action in stream.actions:
-                rows.append((action, stream.stream, stream.resource))
-    return pd.DataFrame(rows, columns=["action", "stream", "resource"])
+        for stream, resource, themes, actions in streams:
+            if (not themes and not actions) or theme in themes or action in actions:
+                eligible.setdefault((action, resource), []).append(stream)
+    return eligible
