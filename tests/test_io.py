@@ -431,13 +431,14 @@ def test_settings(example_folder):
         "aggregation)"]
 
 
-def test_year_beyond_the_horizon(example_folder):
+def test_a_limit_for_a_year_beyond_the_horizon_waits_for_a_longer_plan(example_folder):
     write_rows(example_folder, "resources.csv", [["resource", "limit", "year"],
                                                  ["cost", "680000", ""], ["staff_fte", "5.5", ""],
-                                                 ["cost", "100000", "2"]])
-    assert only_problem(example_folder) == (
-        "resources.csv:4:year: year 2 is beyond the horizon of 1 years "
-        "(settings.csv horizon_years)")
+                                                 ["cost", "1000", "2"]])
+    model = wb.load(example_folder)
+    assert wb.optimise(model).cost["cost"] > 1000  # one-year plan: the year-2 row is not used
+    two_years = wb.optimise(model, horizon=2)
+    assert two_years.cost_by_year.loc["cost", 2] <= 1000
 
 
 def test_portfolio_repeats_an_action(example_folder):

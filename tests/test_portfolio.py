@@ -68,7 +68,7 @@ def brute_force(model, horizon=1, limits=None):
     values = wb.action_values(model)
     timing = action_timing(model, horizon)
     running, setup = resource_amounts(model)
-    table = resource_limits(model, limits)
+    table = resource_limits(model, limits, horizon)
     ids = list(model.actions.index)
     options = [[None, *range(int(timing.at[a, "earliest"]), horizon + 1)] for a in ids]
     candidates = []
@@ -177,7 +177,7 @@ def test_every_portfolio_respects_every_limit_and_rule(n_actions, seed, options,
     if result.status == "infeasible":
         return
     running, setup = resource_amounts(model)
-    for row in resource_limits(model, None).itertuples():
+    for row in resource_limits(model, None, horizon).itertuples():
         used = result.cost_by_year.loc[row.resource]
         used = used.sum() if row.year == 0 else used[row.year]
         assert used <= row.limit * (1 + 1e-9) + 1e-6

@@ -61,7 +61,7 @@ def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int], *,
     cost_by_year = cost_table(model, starts, active, horizon)
     funding, funding_breaches = allocate_funding(model, starts, active, horizon)
     breaches = [
-        *limit_breaches(cost_by_year, resource_limits(model, limits)),
+        *limit_breaches(cost_by_year, resource_limits(model, limits, horizon)),
         *funding_breaches,
         *rule_breaches(model, starts, timing, horizon, set(include), set(exclude)),
     ]

@@ -771,12 +771,6 @@ def _validate_weights(table, criteria, stakeholders, label, report):
                        "up to zero: at least one must be positive")
 
 
-def _check_years(table, horizon, label, report):
-    for row, year in zip(table.rows, table["year"]):
-        if year > horizon:
-            report.add(label, row, "year", f"year {year:g} is beyond the horizon of {horizon} years "
-                       "(settings.csv horizon_years)")
-
 
 # ---------------------------------------------------------------- the public entry points
 
@@ -843,7 +837,6 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
     settings = _validate_settings(tables["settings"], labels["settings"], report)
     resources = tables["resources"]
     resource_names = _validate_resources(resources, labels["resources"], report)
-    _check_years(resources, settings["horizon_years"], labels["resources"], report)
     if not len(resources):
         report.add(labels["resources"], None, None, "has no resources: at least one limit is needed")
     actions = tables["actions"]
@@ -861,7 +854,6 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
     _validate_constraints(tables["constraints"], actions, labels["constraints"], report)
     funding = tables["funding"]
     _validate_funding(funding, actions, resource_names, labels["funding"], report)
-    _check_years(funding, settings["horizon_years"], labels["funding"], report)
     _validate_portfolios(tables["portfolios"], actions, labels["portfolios"], report)
     _validate_weights(tables["weights"], criteria,
                       known_stakeholders or _ids(scores["stakeholder"]), labels["weights"], report)

@@ -24,7 +24,7 @@ from .schedule import (action_timing, active_years, eligible_streams, resource_a
 from .scoring import action_values
 from .solvers import solve
 
-SYNERGY_FORMULATIONS = ("glover", "plain")
+SYNERGY_FORMULATIONS = ("budget", "plain", "glover")
 
 
 @dataclass
@@ -102,13 +102,24 @@ def add_standalone_value(f: Formulation, values: pd.Series) -> None:
     f.objective.extend(standalone_terms(f, values))
 
 
-def add_synergies(f: Formulation, model: Model, formulation: str = "glover") -> None:
+def add_synergies(f: Formulation, model: Model, formulation: str = "budget",
+                  limits: dict[str, float] | None = None) -> None:
     """Synergy pairs, earned per year both run: bonus b_ij * active_i,t * active_j,t / T.
 
     Negative b (redundancy): z >= active_i + active_j - 1, z >= 0.
-    Positive b, 'plain': z <= active_i, z <= active_j per pair.
+    Positive b, 'plain': z_ij <= active_i, z_ij <= active_j per pair.
+    Positive b, 'budget' (the default): 'plain' plus, per action i, limit and year, the budget
+    cut sum_j a_j z_ij <= (L - a_i) active_i (a: the amount of the limit's resource an active
+    action uses at least; L: the limit): if i runs, its partners running with it must fit in
+    what i leaves. It is the knapsack row multiplied by active_i (Adams and Sherali's RLT;
+    Billionnet and Calmels 1996 for the quadratic knapsack) and cuts off fractional answers
+    that 'plain' allows.
     Positive b, 'glover' (Glover 1975): per action i and year, one w_i <= sum_j b_ij active_j
-    and w_i <= (sum_j b_ij) active_i, which replaces many pair rows with two.
+    and w_i <= (sum_j b_ij) active_i: two rows per action instead of two per pair, but a
+    weaker relaxation than 'plain'.
+    Measured by benchmarks/solve_times.py (100 actions, a quarter of all pairs with a bonus,
+    HiGHS): 'budget' solved every seed fastest, 'glover' was the slowest by far (see
+    benchmarks/README.md); on sparse models the three take about the same time.
     """
     pairs = model.interactions[model.interactions["kind"] == "synergy"]
     if pairs.empty:
@@ -116,18 +127,25 @@ def add_synergies(f: Formulation, model: Model, formulation: str = "glover") -> 
     if formulation not in SYNERGY_FORMULATIONS:
         raise ValueError(f"synergy formulation must be one of {SYNERGY_FORMULATIONS}")
     owned: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    partners: dict[str, dict[str, dict[int, pulp.LpVariable]]] = defaultdict(dict)
     for pair in pairs.itertuples():
         a, b = pair.members
-        if pair.bonus < 0 or formulation == "plain":
-            _add_pair(f, pair.name, a, b, float(pair.bonus))
+        if pair.bonus < 0 or formulation != "glover":
+            both = _add_pair(f, pair.name, a, b, float(pair.bonus))
+            if pair.bonus > 0:
+                partners[a].setdefault(b, both)  # a pair listed twice counts once
+                partners[b].setdefault(a, both)
         elif pair.bonus > 0:
             owner, partner = (a, b) if len(owned[a]) <= len(owned[b]) else (b, a)
             owned[owner].append((partner, float(pair.bonus)))
-    for owner, partners in owned.items():
-        bound = sum(bonus for _, bonus in partners)
+    if formulation == "budget":
+        _add_budget_cuts(f, model, limits, partners)
+    for owner, owner_partners in owned.items():
+        bound = sum(bonus for _, bonus in owner_partners)
         for year in range(1, f.horizon + 1):
             w = f.problem.add_variable(f"synergy_{f.token[owner]}_y{year}", lowBound=0)
-            partner_terms = [(v, bonus) for p, bonus in partners for v, _ in f.active_terms(p, year)]
+            partner_terms = [(v, bonus) for p, bonus in owner_partners
+                             for v, _ in f.active_terms(p, year)]
             f.add(_expression([(w, 1.0)] + [(v, -c) for v, c in partner_terms]) <= 0,
                   f"synergy_partners_{f.token[owner]}_y{year}")
             f.add(_expression([(w, 1.0)] + [(v, -bound) for v, _ in f.active_terms(owner, year)])
@@ -135,9 +153,12 @@ def add_synergies(f: Formulation, model: Model, formulation: str = "glover") -> 
             f.objective.append((w, 1.0 / f.horizon))
 
 
-def _add_pair(f: Formulation, name: str, a: str, b: str, bonus: float) -> None:
+def _add_pair(f: Formulation, name: str, a: str, b: str,
+              bonus: float) -> dict[int, pulp.LpVariable]:
+    """One pair's z per year (z = 1 when both run that year); returns {year: z}."""
+    both = {}
     for year in range(1, f.horizon + 1):
-        z = f.problem.add_variable(f"{name}_y{year}", lowBound=0, upBound=1)
+        z = both[year] = f.problem.add_variable(f"{name}_y{year}", lowBound=0, upBound=1)
         if bonus > 0:
             for member in (a, b):
                 f.add(_expression([(z, 1.0)] + [(v, -1.0) for v, _ in f.active_terms(member, year)])
@@ -146,6 +167,33 @@ def _add_pair(f: Formulation, name: str, a: str, b: str, bonus: float) -> None:
             terms = [(v, 1.0) for m in (a, b) for v, _ in f.active_terms(m, year)]
             f.add(_expression([(z, -1.0)] + terms) <= 1, f"{name}_both_y{year}")
         f.objective.append((z, bonus / f.horizon))
+    return both
+
+
+def _add_budget_cuts(f: Formulation, model: Model, limits: dict[str, float] | None,
+                     partners: dict[str, dict[str, dict[int, pulp.LpVariable]]]) -> None:
+    """Budget cut per action i with positive partners, limit and year t the limit covers:
+    sum_j a_j z_ij,t <= (L - a_i) active_i,t.
+
+    a is what an active action surely uses in a year [resource units]: set-up plus running
+    amount with a one-year horizon, the running amount otherwise (set-up falls in the start
+    year only). A whole-horizon limit bounds every single year too. The rows belong to their
+    limit's group, so relaxing a limit (explain.py) relaxes its cuts with it.
+    """
+    running, setup = resource_amounts(model)
+    surely = running + setup if f.horizon == 1 else running
+    for row in resource_limits(model, limits, f.horizon).itertuples():
+        when = f"_y{row.year}" if row.year else ""
+        group = _limit_group(row)
+        years = [row.year] if row.year else range(1, f.horizon + 1)
+        for action, pairs in partners.items():
+            own = float(surely.at[action, row.resource])
+            for year in (t for t in years if 1 <= t <= f.horizon):
+                terms = [(both[year], float(surely.at[j, row.resource]))
+                         for j, both in pairs.items()]
+                terms += [(v, -(float(row.limit) - own)) for v, _ in f.active_terms(action, year)]
+                f.add(_expression(terms) <= 0,
+                      f"budget_cut_{f.token[action]}_{_safe(row.resource)}{when}_y{year}", group)
 
 
 def add_critical_mass(f: Formulation, model: Model) -> None:
@@ -226,11 +274,16 @@ def _amount_terms(f: Formulation, running: pd.DataFrame, setup: pd.DataFrame,
 def add_resource_limits(f: Formulation, model: Model, limits: dict[str, float] | None) -> None:
     """Each resource r (per year, or over the horizon): sum_i amount_ir <= limit_r."""
     running, setup = resource_amounts(model)
-    for row in resource_limits(model, limits).itertuples():
-        when = f"_y{row.year}" if row.year else ""
-        name = f"limit_{row.resource}{when}"
+    for row in resource_limits(model, limits, f.horizon).itertuples():
+        group = _limit_group(row)
         f.add(_expression(_amount_terms(f, running, setup, row.resource, row.year)) <= row.limit,
-              name, (name, "limit", row.resource, row.year, row.limit))
+              group[0], group)
+
+
+def _limit_group(row) -> tuple:
+    """(row and group name, family, resource, year, limit) of one row of `resource_limits`."""
+    name = f"limit_{row.resource}{f'_y{row.year}' if row.year else ''}"
+    return (name, "limit", row.resource, row.year, row.limit)
 
 
 def add_funding_streams(f: Formulation, model: Model) -> None:
@@ -273,14 +326,14 @@ def _safe(text: str) -> str:
 
 def build_model(model: Model, values: pd.Series, *, limits: dict[str, float] | None = None,
                 horizon: int | None = None, include: Iterable[str] = (),
-                exclude: Iterable[str] = (), synergy: str = "glover") -> Formulation:
+                exclude: Iterable[str] = (), synergy: str = "budget") -> Formulation:
     """The whole MILP, one family at a time."""
     horizon = horizon or model.horizon
     f = Formulation(pulp.LpProblem("portfolio", pulp.LpMaximize), horizon,
                     safe_tokens(model.actions.index))
     add_start_variables(f, model)
     add_standalone_value(f, values)
-    add_synergies(f, model, synergy)
+    add_synergies(f, model, synergy, limits)
     add_critical_mass(f, model)
     add_requires(f, model)
     add_excludes(f, model)
@@ -299,7 +352,7 @@ def optimise(model: Model, limits: dict[str, float] | None = None, solver: str =
              weights: pd.Series | None = None, values: pd.Series | None = None,
              horizon: int | None = None, include: Iterable[str] = (),
              exclude: Iterable[str] = (), time_limit: float | None = None,
-             synergy: str = "glover", explain: bool = True) -> PortfolioResult:
+             synergy: str = "budget", explain: bool = True) -> PortfolioResult:
     """The portfolio of most value [value points] within every limit and rule.
 
     limits: {resource: amount} replacing a resource's whole-horizon limit.

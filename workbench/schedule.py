@@ -39,9 +39,14 @@ def resource_amounts(model: Model) -> tuple[pd.DataFrame, pd.DataFrame]:
     return running, setup.set_axis(names, axis=1)
 
 
-def resource_limits(model: Model, limits: dict[str, float] | None) -> pd.DataFrame:
-    """Rows of (resource, year, limit); year 0 means the whole horizon. `limits` overrides totals."""
+def resource_limits(model: Model, limits: dict[str, float] | None,
+                    horizon: int | None = None) -> pd.DataFrame:
+    """Rows of (resource, year, limit); year 0 means the whole horizon. `limits` overrides totals.
+
+    Rows for years after the horizon are left out: a model may hold limits for a longer plan.
+    """
     table = model.resources.assign(year=model.resources["year"].fillna(0).astype(int))
+    table = table[table["year"] <= (horizon or model.horizon)]
     for resource, amount in (limits or {}).items():
         whole = (table["resource"] == resource) & (table["year"] == 0)
         if whole.any():
