@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 MODEL ?= data/mental_health_strategy
 
-.PHONY: install lab test notebooks benchmark clean
+.PHONY: install lab test notebooks benchmark clean app report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ install: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+# The what-if dashboard as a web page on http://127.0.0.1:8866/ (MODEL=folder to choose).
+app: $(STAMP)
+	$(BIN)/workbench app $(MODEL)
+
 test: $(STAMP)
 	HOME=$$(mktemp -d) $(BIN)/python -m pytest tests notebooks $(NBVAL) -q
 
@@ -31,6 +35,12 @@ notebooks: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/solve_times.py
+
+# Run the numbered notebooks on MODEL and export them to offline HTML in reports/
+# (SCENARIO=name and SEED=n to choose; npm fetches the widget renderer the first time).
+report: $(STAMP)
+	HOME=$$(mktemp -d) $(BIN)/workbench report $(MODEL) --out reports --seed $(or $(SEED),0) \
+	  $(if $(SCENARIO),--scenario $(SCENARIO))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,351 @@
+"""The what-if dashboard in Python: set controls, check portfolio, headline and tables follow."""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import workbench as wb
+from workbench import widgets
+from workbench.examples import random_tables
+from workbench.scenarios import Scenario, apply_scenario, load_scenario, stakeholder_weights
+from workbench.scoring import normalised_weights
+from workbench.widgets import Dashboard, WhatIf
+
+
+def selected_in(markup: str) -> set[str]:
+    """The ids the portfolio table marks as funded (its data-selected attribute)."""
+    found = re.search(r'data-selected="([^"]*)"', markup).group(1)
+    return set(filter(None, found.split(";")))
+
+
+def text(widget) -> str:
+    """What a reader sees in an HTML widget: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", widget.value))
+
+
+def headline_value(markup: str) -> float:
+    return float(re.search(r'class="wb-value" data-value="([^"]+)"', markup).group(1))
+
+
+@pytest.fixture
+def small_folder(tmp_path) -> Path:
+    folder = tmp_path / "small"
+    folder.mkdir()
+    for name, table in random_tables(8, seed=1, funding=True, group_limits=True).items():
+        table.to_csv(folder / f"{name}.csv", index=False)
+    pd.DataFrame([("group0", "c0", 1), ("group0", "c1", 5), ("group0", "c2", 1),
+                  ("group1", "c0", 5), ("group1", "c1", 1), ("group1", "c2", 1)],
+                 columns=["stakeholder", "criterion", "weight"]).to_csv(
+        folder / "weights.csv", index=False)
+    return folder
+
+
+@pytest.fixture
+def no_slow_views(monkeypatch):
+    """Skip the frontier and explanation (dozens of solves) where a test does not look at them."""
+    monkeypatch.setattr(WhatIf, "frontier", lambda self, settings=None: None)
+    monkeypatch.setattr(WhatIf, "explanation",
+                        lambda self, settings=None, result=None: pd.DataFrame(
+                            columns=["kind", "action", "name", "cost", "displaces", "reason"]))
+
+
+# ---------------------------------------------------------------- the controller
+
+
+def test_the_controller_starts_from_the_model_as_given(small_model):
+    what_if = WhatIf(small_model)
+    expected = wb.optimise(small_model)
+    assert what_if.result.selected == expected.selected
+    assert what_if.baseline is what_if.result
+    table = what_if.portfolio_table()
+    assert set(table.index[table["selected"]]) == set(expected.selected)
+    assert (table["change"] == "").all()
+
+
+def test_a_lower_limit_changes_portfolio_headline_and_tables(small_model):
+    what_if = WhatIf(small_model)
+    before = what_if.result
+    limit = what_if.limit("cost") * 0.5
+    assert what_if.set_limit("cost", limit)
+    expected = wb.optimise(small_model, limits={"cost": limit})
+    assert what_if.result.selected == expected.selected != before.selected
+    head = what_if.headline()
+    assert head["value"]["total"] == pytest.approx(expected.objective)
+    assert head["limits"]["cost"] == limit
+    assert head["change"]["value"] == pytest.approx(expected.objective - before.objective)
+    table = what_if.portfolio_table()
+    assert set(table.index[table["change"] == "dropped"]) == set(before.selected) - set(
+        expected.selected)
+    assert set(table.index[table["change"] == "added"]) == set(expected.selected) - set(
+        before.selected)
+    criteria = what_if.criterion_table()
+    assert criteria["value"].sum() == pytest.approx(expected.value["standalone"])
+    assert criteria["baseline"].sum() == pytest.approx(before.value["standalone"])
+    assert what_if.set_limit("cost", what_if.model_limit("cost"))
+    assert what_if.requested.limits == {}  # back to the model's own: nothing overridden
+
+
+def test_weights_stakeholders_include_and_exclude(small_folder):
+    model = wb.load(small_folder)
+    what_if = WhatIf(model)
+    assert what_if.set_weight("c0", 30.0)
+    weights = model.criteria["weight"].astype(float).copy()
+    weights["c0"] = 30.0
+    assert what_if.normalised_weights().to_dict() == pytest.approx(
+        normalised_weights(weights).to_dict())
+    assert what_if.result.selected == wb.optimise(model, weights=weights).selected
+    assert what_if.set_stakeholder("group1")
+    assert what_if.requested.weights == {}  # a new weighting starts clean
+    group = stakeholder_weights(model, "group1")
+    assert what_if.weights().equals(group)
+    assert what_if.result.selected == wb.optimise(model, weights=group).selected
+    out = what_if.result.selected[0]
+    assert what_if.set_exclude([out])
+    assert out not in what_if.result.selected
+    group = stakeholder_weights(model, "group1")
+    left_out = next(a for a in model.actions.index if a not in what_if.result.selected
+                    and wb.optimise(model, weights=group, include=[a], exclude=[out]).status
+                    == "optimal")
+    assert what_if.set_include([left_out])
+    assert left_out in what_if.result.selected
+    table = what_if.portfolio_table()
+    assert table.at[out, "forced"] == "out" and table.at[left_out, "forced"] == "in"
+
+
+def test_an_infeasible_setting_explains_itself_and_keeps_the_last_good_portfolio(small_model):
+    what_if = WhatIf(small_model)
+    good = what_if.result
+    assert not what_if.set_limit("cost", 1.0)
+    assert what_if.result is good
+    assert what_if.requested.limits == {"cost": 1.0}
+    assert any("the cost limit is 1" in line for line in what_if.problems), what_if.problems
+    head = what_if.headline()
+    assert head["found"] and head["problems"] == what_if.problems
+    assert what_if.set_limit("cost", what_if.model_limit("cost"))
+    assert what_if.problems == []
+
+
+def test_contradictory_forcing_is_reported_in_words(small_model):
+    what_if = WhatIf(small_model)
+    assert not what_if.set_include(["a01"]) or True
+    assert not what_if.set_exclude(["a01"])
+    assert what_if.problems == [
+        "scenario 'current':exclude: action 'a01' is both included and excluded in scenario "
+        "'current'"]
+
+
+def test_a_pinned_baseline_is_what_changes_are_measured_against(small_model):
+    what_if = WhatIf(small_model)
+    what_if.set_limit("cost", what_if.limit("cost") * 0.5)
+    what_if.pin_baseline()
+    assert what_if.headline()["change"]["value"] == 0
+    assert (what_if.portfolio_table()["change"] == "").all()
+    pinned = what_if.result
+    what_if.set_limit("cost", what_if.model_limit("cost"))
+    table = what_if.portfolio_table()
+    assert set(table.index[table["change"] == "added"]) == set(what_if.result.selected) - set(
+        pinned.selected)
+
+
+def test_results_are_cached_per_settings(small_model, monkeypatch):
+    calls = []
+    real = widgets.optimise
+    monkeypatch.setattr(widgets, "optimise", lambda *a, **k: calls.append(k) or real(*a, **k))
+    what_if = WhatIf(small_model)
+    what_if.set_limit("cost", 50000.0)
+    what_if.set_limit("cost", what_if.model_limit("cost"))
+    what_if.set_limit("cost", 50000.0)
+    assert len(calls) == 2
+
+
+def test_the_frontier_is_computed_once_per_weights_not_per_budget(small_model, monkeypatch):
+    import sys
+
+    frontier_module = sys.modules["workbench.frontier"]
+
+    calls = []
+    real = frontier_module.frontier
+    monkeypatch.setattr(frontier_module, "frontier",
+                        lambda *a, **k: calls.append(k) or real(*a, **k))
+    what_if = WhatIf(small_model)
+    table = what_if.frontier()
+    assert table["value"].is_monotonic_increasing
+    what_if.set_limit("cost", what_if.limit("cost") * 0.7)
+    assert what_if.frontier() is table
+    assert what_if.frontier_view().budget == what_if.limit("cost")
+    what_if.set_weight("c0", 9.5)
+    assert what_if.frontier() is not table
+    assert len(calls) == 2
+
+
+def test_the_explanation_prices_forced_choices_and_closest_calls(small_model):
+    what_if = WhatIf(small_model)
+    out = what_if.result.selected[0]
+    assert what_if.set_exclude([out])
+    table = what_if.explanation()
+    forced = table[table["kind"] == "forced out"].iloc[0]
+    assert forced["action"] == out
+    assert forced["cost"] == pytest.approx(what_if.baseline.objective - what_if.result.objective)
+    left = table[table["kind"] == "left out"]
+    assert 1 <= len(left) <= widgets.EXPLAINED_EXCLUSIONS
+    assert list(left["cost"]) == sorted(left["cost"])
+    assert not set(left["action"]) & set(what_if.result.selected)
+    assert out not in set(left["action"])
+
+
+def test_scenarios_load_into_the_controller_as_on_the_command_line(example_model):
+    what_if = WhatIf(example_model, "lean_year")
+    model, options = apply_scenario(example_model, "lean_year")
+    assert what_if.result.selected == wb.optimise(model, **options).selected
+    assert what_if.baseline_name == "lean_year"
+    assert what_if.use_scenario("")
+    assert what_if.result.selected == wb.optimise(example_model).selected
+
+
+# ---------------------------------------------------------------- the widgets
+
+
+def test_moving_the_budget_slider_updates_every_view(small_model):
+    dashboard = Dashboard(small_model)
+    table, head = dashboard.portfolio_view.value, dashboard.headline_view.value
+    frontier = dashboard.frontier_view.value
+    slider = dashboard.limit_sliders["cost"]
+    assert slider.continuous_update is False
+    slider.value = round(slider.value * 0.5, -3)
+    expected = wb.optimise(small_model, limits={"cost": slider.value})
+    assert selected_in(dashboard.portfolio_view.value) == set(expected.selected)
+    assert dashboard.portfolio_view.value != table and dashboard.headline_view.value != head
+    assert headline_value(dashboard.headline_view.value) == pytest.approx(expected.objective)
+    assert "wb-dropped" in dashboard.portfolio_view.value
+    assert dashboard.frontier_view.value != frontier  # the budget marker moved
+    assert f"data-budget='{slider.value!r}'" in dashboard.frontier_view.value
+    assert "wb-explanation" in dashboard.explanation_view.value
+
+
+def test_weight_sliders_show_the_normalised_weight(small_model):
+    dashboard = Dashboard(small_model)
+    dashboard.weight_sliders["c0"].value = 0.0
+    shares = normalised_weights(dashboard.controller.weights())
+    for criterion, label in dashboard.weight_shares.items():
+        assert f"= {100 * shares[criterion]:.0f}%" in label.value
+    assert "= 0%" in dashboard.weight_shares["c0"].value
+
+
+def test_an_infeasible_setting_shows_its_message_in_place(small_model):
+    dashboard = Dashboard(small_model)
+    table = dashboard.portfolio_view.value
+    dashboard.limit_sliders["cost"].value = 0.0
+    head = text(dashboard.headline_view)
+    assert "No portfolio satisfies these settings." in head
+    assert "The portfolio shown is the last one that worked." in head
+    assert "the cost limit is 0" in head
+    assert dashboard.portfolio_view.value == table
+    assert "Traceback" not in head
+
+
+def test_an_unexpected_error_is_shown_not_raised(small_model, monkeypatch):
+    dashboard = Dashboard(small_model)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver fell over")
+
+    monkeypatch.setattr(dashboard.controller, "set_limit", broken)
+    dashboard.limit_sliders["cost"].value = 1000.0
+    assert text(dashboard.message) == "Something went wrong: solver fell over"
+
+
+def test_save_a_scenario_from_the_dashboard_and_load_it_back(small_folder, no_slow_views):
+    model = wb.load(small_folder)
+    dashboard = Dashboard(model)
+    dashboard.limit_sliders["cost"].value = 50000.0
+    dashboard.stakeholder_picker.value = "group1"
+    dashboard.name_box.value = "tight"
+    dashboard.save_button.click()
+    assert text(dashboard.message) == "Saved scenario 'tight' in scenarios.csv."
+    assert ("tight", "tight") in dashboard.scenario_picker.options
+    assert load_scenario(model, "tight") == Scenario(name="tight", limits={"cost": 50000.0},
+                                                     stakeholder="group1")
+    dashboard.limit_sliders["cost"].value = 60000.0
+    dashboard.save_button.click()
+    assert "name 'tight': a scenario of that name already exists" in text(dashboard.message)
+    assert load_scenario(model, "tight").limits == {"cost": 50000.0}
+    dashboard.replace_box.value = True
+    dashboard.save_button.click()
+    assert load_scenario(model, "tight").limits == {"cost": 60000.0}
+    dashboard.scenario_picker.value = ""
+    assert dashboard.limit_sliders["cost"].value == dashboard.controller.model_limit("cost")
+    assert dashboard.stakeholder_picker.value == "agreed"
+    dashboard.scenario_picker.value = "tight"
+    assert dashboard.limit_sliders["cost"].value == 60000.0
+    assert dashboard.stakeholder_picker.value == "group1"
+    assert dashboard.controller.result.selected == wb.optimise(
+        model, limits={"cost": 60000.0}, weights=stakeholder_weights(model, "group1")).selected
+
+
+def test_the_scenario_dropdown_sets_every_control(example_folder, no_slow_views):
+    model = wb.load(example_folder)
+    dashboard = Dashboard(model)
+    dashboard.scenario_picker.value = "lean_year"
+    assert dashboard.limit_sliders["cost"].value == 500000
+    assert dashboard.stream_sliders["public_health_grant"].value == 250000
+    model_lean, options = apply_scenario(model, "lean_year")
+    assert selected_in(dashboard.portfolio_view.value) == set(
+        wb.optimise(model_lean, **options).selected)
+    dashboard.scenario_picker.value = "crisis_cafe_in"
+    assert dashboard.include_picker.value == ("crisis_cafe",)
+    assert dashboard.limit_sliders["cost"].value == 680000
+    dashboard.scenario_picker.value = "lived_experience_first"
+    assert dashboard.stakeholder_picker.value == "lived_experience"
+    assert dashboard.weight_sliders["inequalities"].value == 25
+    dashboard.pin_button.click()
+    assert "Against the baseline (lived_experience_first)" in text(dashboard.headline_view)
+
+
+def test_a_longer_horizon_shows_the_timeline_and_start_years(example_folder, no_slow_views):
+    dashboard = Dashboard(wb.load(example_folder))
+    assert dashboard.horizon_picker.layout.display != "none"
+    assert dashboard.timeline_view.value == ""
+    dashboard.limit_sliders["cost"].value = 1800000
+    dashboard.limit_sliders["staff_fte"].value = 15
+    dashboard.horizon_picker.value = 3
+    assert dashboard.controller.result.horizon == 3
+    assert dashboard.limit_sliders["cost"].max >= 2_000_000  # three years of every action
+    assert "Timeline over 3 years" in dashboard.timeline_view.value
+    assert "<th class=\"num\">start</th>" in dashboard.portfolio_view.value
+    assert "over 3 years" in dashboard.headline_view.value
+
+
+def test_slow_views_follow_on_a_background_thread(small_model):
+    dashboard = Dashboard(small_model, background=True, defer=True)
+    dashboard._worker.join(timeout=300)
+    assert "wb-explanation" in dashboard.explanation_view.value
+    assert "<img" in dashboard.frontier_view.value
+    dashboard.weight_sliders["c1"].value = 0.0
+    assert "Working out what each choice costs" in dashboard.explanation_view.value
+    dashboard._worker.join(timeout=300)
+    assert dashboard.controller.cached_explanation() is not None
+    assert "wb-explanation" in dashboard.explanation_view.value
+    assert "Updating the frontier" not in dashboard.frontier_view.value
+
+
+def test_the_dashboard_shows_as_a_widget_with_a_short_text_form(small_model, no_slow_views):
+    dashboard = wb.dashboard(small_model)
+    bundle = dashboard._repr_mimebundle_()
+    assert bundle["text/plain"] == "What-if dashboard: 8 actions, 3 criteria"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_a_broken_scenarios_file_does_not_stop_the_dashboard(small_folder, no_slow_views):
+    (small_folder / "scenarios.csv").write_text("scenario,kind,target,value\nx,limit,cots,5\n")
+    dashboard = Dashboard(wb.load(small_folder), scenario="x")
+    assert text(dashboard.message) == (
+        "scenarios.csv cannot be used: scenarios.csv:2:target: unknown resource 'cots' (did you "
+        "mean 'cost'?); scenarios.csv:scenario: no scenario named 'x' (known: none: add rows "
+        "to scenarios.csv)")
+    assert dashboard.scenario_picker.options == (("the model as given", ""),)
+    assert selected_in(dashboard.portfolio_view.value) == set(
+        wb.optimise(wb.load(small_folder)).selected)
