@@ -15,7 +15,7 @@ from scipy.optimize import linprog
 from .model import Model, PortfolioResult
 from .schedule import (action_timing, active_years, eligible_streams, resource_amounts,
                        resource_limits)
-from .scoring import action_values, criterion_values, normalised_weights
+from .scoring import criterion_values, normalised_weights
 
 TOLERANCE = 1e-6  # relative slack allowed on a limit, as solvers work in floating point
 
@@ -46,10 +46,10 @@ def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int], *,
               for a, y in starts.items()}
     share = {a: len(years) / horizon for a, years in active.items()}
     if values is None:
-        values = action_values(model, weights)
         weight = normalised_weights((model.criteria["weight"] if weights is None else weights)
                                     .reindex(model.criteria.index))
         contributions = criterion_values(model).mul(weight, axis=1)
+        values = contributions.sum(axis=1)  # as action_values, without scoring twice
         by_criterion = contributions.mul(pd.Series(share), axis=0).sum().reindex(
             model.criteria.index).fillna(0.0)
     else:
@@ -102,13 +102,16 @@ def cost_table(model: Model, starts: dict[str, int], active: dict[str, set[int]]
                horizon: int) -> pd.DataFrame:
     """Resource x year amounts used: set-up in the start year plus running cost while active."""
     running, setup = resource_amounts(model)
-    table = pd.DataFrame(0.0, index=model.resource_names, columns=range(1, horizon + 1))
-    for action, start in starts.items():
-        table[start] += setup.loc[action]
-        for year in active[action]:
-            table[year] += running.loc[action]
+    years = range(1, horizon + 1)
+    chosen = list(starts)
+    starts_in = pd.DataFrame([[starts[a] == t for t in years] for a in chosen],
+                             index=chosen, columns=years, dtype=float)
+    runs_in = pd.DataFrame([[t in active[a] for t in years] for a in chosen],
+                           index=chosen, columns=years, dtype=float)
+    table = (setup.loc[chosen].T @ starts_in + running.loc[chosen].T @ runs_in) if chosen else (
+        pd.DataFrame(0.0, index=model.resource_names, columns=years))
     table.columns.name = "year"
-    return table
+    return table.reindex(model.resource_names).astype(float)
 
 
 def limit_breaches(cost_by_year: pd.DataFrame, limits: pd.DataFrame) -> list[str]:

@@ -41,8 +41,8 @@ def criterion_values(model: Model, scores: pd.DataFrame | None = None,
     scores = model.scores if scores is None else scores
     long = scores.assign(partial=partial_values(scores["score"], model.criteria,
                                                 scores["criterion"]))
-    table = long.pivot_table(index="action", columns="criterion", values="partial",
-                             aggfunc=how or model.settings.get("aggregation", "mean"))
+    table = long.groupby(["action", "criterion"])["partial"].agg(
+        how or model.settings.get("aggregation", "mean")).unstack()
     return table.reindex(index=model.actions.index, columns=model.criteria.index)
 
 
