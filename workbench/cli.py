@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 import pandas as pd
 
 from . import __version__
-from .errors import ModelError, SolverError, WorkbenchError
+from .errors import ModelError, Problem, SolverError, WorkbenchError
+from .export import write_table
 from .io import load
+from .plan import action_plan
 from .portfolio import optimise
 from .scoring import score
 from .solvers import SOLVERS
@@ -26,17 +29,23 @@ def _limits(pairs: list[str], model) -> dict[str, float]:
     limits = {}
     for pair in pairs or []:
         name, sep, amount = pair.partition("=")
+
+        def bad(message: str) -> ModelError:
+            return ModelError(Problem("--limit", None, None, f"{pair!r}: {message}"))
+
         if not sep:
-            raise ModelError(f"--limit {pair!r}: expected RESOURCE=AMOUNT, e.g. cost=500000")
+            raise bad("expected RESOURCE=AMOUNT, e.g. cost=500000")
         if name not in model.resource_names:
-            raise ModelError(f"--limit {pair!r}: unknown resource {name!r} "
-                             f"(the model has {', '.join(model.resource_names)})")
+            raise bad(f"unknown resource {name!r} (the model has "
+                      f"{', '.join(model.resource_names)})")
         try:
             limits[name] = float(amount.replace(",", "").replace("_", ""))
         except ValueError:
-            raise ModelError(f"--limit {pair!r}: {amount!r} is not a number") from None
+            raise bad(f"{amount!r} is not a number") from None
+        if not math.isfinite(limits[name]):
+            raise bad(f"{amount!r} is not a finite number")
         if limits[name] < 0:
-            raise ModelError(f"--limit {pair!r}: a limit cannot be negative")
+            raise bad("a limit cannot be negative")
     return limits
 
 
@@ -93,8 +102,14 @@ def cmd_score(args) -> int:
 
 def cmd_optimise(args) -> int:
     model = load(args.model)
-    result = optimise(model, limits=_limits(args.limit, model), solver=args.solver,
-                      time_limit=args.time_limit)
+    options = {}
+    if args.scenario:  # the scenario's settings; an explicit --limit overrides its limit
+        from .scenarios import apply_scenario
+
+        model, options = apply_scenario(model, args.scenario)
+    limits = {**(options.pop("limits", None) or {}), **_limits(args.limit, model)}
+    result = optimise(model, limits=limits or None, solver=args.solver,
+                      time_limit=args.time_limit, **options)
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -104,6 +119,105 @@ def cmd_optimise(args) -> int:
               file=sys.stderr)
         return EXIT_INFEASIBLE
     return EXIT_OK
+
+
+def cmd_plan(args) -> int:
+    model = load(args.model)
+    if args.horizon is not None and args.horizon < 1:
+        raise ModelError(f"--horizon {args.horizon}: the plan needs at least 1 year")
+    result = optimise(model, limits=_limits(args.limit, model), horizon=args.horizon)
+    if result.status not in ("optimal", "time_limit"):
+        print(f"workbench: no portfolio satisfies every constraint ({result.status}); "
+              f"no plan written", file=sys.stderr)
+        for reason in result.breaches:
+            print(f"  - {reason}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    plan = action_plan(result, model)
+    path = write_table(plan, args.out, overwrite=args.overwrite)
+    if args.json:
+        _print_json({"out": str(path), "status": result.status,
+                     "plan": plan.to_dict(orient="records")})
+    else:
+        print(f"action plan of {len(plan)} actions over {result.horizon} year(s) "
+              f"written to {path}")
+    return EXIT_OK
+
+
+def cmd_frontier(args) -> int:
+    from .frontier import frontier
+
+    model = load(args.model)
+    if args.horizon is not None and args.horizon < 1:
+        raise ModelError(f"--horizon {args.horizon}: the frontier needs at least 1 year")
+    table = frontier(model, resource=args.resource, points=args.points,
+                     resolution=args.resolution, horizon=args.horizon)
+    if args.json:
+        levels = table.round(6).astype(object).where(table.notna(), None)  # NaN is not JSON
+        _print_json({"resource": args.resource, "points": args.points,
+                     "levels": levels.to_dict(orient="records")})
+    else:
+        how = (f"an even grid of {args.points} levels" if args.points
+               else "every budget where the best portfolio changes")
+        print(f"frontier of {args.resource}: best value [value points] at {how}; "
+              "* = a critical-mass cluster becomes affordable")
+        shown = table.assign(jump=table["jump"].map({True: "*", False: ""}))
+        print(shown[["budget", "status", "value", "standalone", "synergy", "critical_mass",
+                     "n_selected", "jump", "jump_clusters", "added", "dropped"]]
+              .round(2).to_string(index=False))
+    if table["value"].isna().all():
+        print("workbench: no budget level has a portfolio that satisfies every constraint",
+              file=sys.stderr)
+        return EXIT_INFEASIBLE
+    return EXIT_OK
+
+
+def cmd_app(args) -> int:
+    from .app import serve
+
+    return serve(args.model, port=args.port, host=args.host, expose=args.expose,
+                 scenario=args.scenario, announce=lambda line: print(line, flush=True))
+
+
+def cmd_report(args) -> int:
+    from .report import make_report
+
+    report = make_report(args.model, args.out, scenario=args.scenario, seed=args.seed,
+                         notebooks=args.notebooks)
+    if args.json:
+        _print_json({"index": str(report.index), "pages": [str(p) for p in report.pages],
+                     "notebooks": [str(n) for n in report.notebooks],
+                     "provenance": report.provenance})
+    else:
+        print(f"report of {len(report.pages)} notebooks written to {report.index}")
+    return EXIT_OK
+
+
+def cmd_robustness(args) -> int:
+    from .robustness import robustness
+
+    model = load(args.model)
+    if args.workers < 1:
+        raise ModelError(Problem("--workers", None, None,
+                                 f"{args.workers}: at least 1 worker is needed"))
+    result = robustness(model, samples=args.samples, seed=args.seed,
+                        cost_spread=args.cost_spread, weight_concentration=args.concentration,
+                        progress=not args.json, limits=_limits(args.limit, model),
+                        workers=args.workers if args.workers > 1 else None)
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        summary = result.value_summary()
+        print(f"{args.samples} draws (seed {args.seed}); {result.infeasible_draws} without a "
+              f"feasible portfolio. Optimal value [value points]: median {summary['median']:.1f}, "
+              f"5% to 95%: {summary['p5']:.1f} to {summary['p95']:.1f}")
+        print("core index: share of draws whose optimum funds the action "
+              "(core >= 0.9, exterior <= 0.1); * = in the optimum under the agreed values")
+        core = result.core.assign(in_baseline=result.core["in_baseline"].map({True: "*", False: ""}))
+        print(core[["name", "core_index", "status", "in_baseline"]].round(3).to_string())
+        print("most frequent portfolios (changes from the agreed optimum):")
+        print(result.portfolios.head(5)[["draws", "share", "mean_value", "added", "dropped"]]
+              .round(3).to_string())
+    return EXIT_OK if result.infeasible_draws < args.samples else EXIT_INFEASIBLE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,6 +240,66 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--solver", choices=SOLVERS, default="highs")
     opt.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                      help="stop after this long and return the best portfolio found")
+    opt.add_argument("--scenario", default=None, metavar="NAME",
+                     help="apply a scenario of the model's scenarios.csv (as the dashboard does)")
+    plan = command("plan", cmd_plan, "write the optimised portfolio as an action plan "
+                   "(.csv or .xlsx) for the action group")
+    plan.add_argument("--out", required=True, metavar="FILE",
+                      help="plan.csv or plan.xlsx (formulas in text cells are escaped)")
+    plan.add_argument("--limit", action="append", metavar="RES=AMOUNT",
+                      help="replace a resource's limit, e.g. --limit cost=500000 (repeatable)")
+    plan.add_argument("--horizon", type=int, default=None, metavar="YEARS",
+                      help="plan over this many years (default: the model's horizon_years)")
+    plan.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    front = command("frontier", cmd_frontier, "the best value at each budget level of one "
+                    "resource, with the portfolio at each and where critical mass pays")
+    front.add_argument("--points", type=int, default=None, metavar="N",
+                       help="an even grid of N levels (default: every budget where the best "
+                            "portfolio changes)")
+    front.add_argument("--resource", default="cost", metavar="R",
+                       help="the resource whose limit varies (default: cost)")
+    front.add_argument("--resolution", type=float, default=None, metavar="AMOUNT",
+                       help="merge steps closer than this (large models; default: exact)")
+    front.add_argument("--horizon", type=int, default=None, metavar="YEARS",
+                       help="plan over this many years (default: the model's horizon_years)")
+    app = commands.add_parser("app", help="the what-if dashboard as a web page (Voila)",
+                              description="serve the what-if dashboard for a model folder "
+                              "with Voila, on 127.0.0.1 unless --expose is given")
+    app.add_argument("model", nargs="?", default=None,
+                     help="model folder (default: the current folder if it holds a model, "
+                          "else the worked example)")
+    app.add_argument("--port", type=int, default=8866, help="port (default 8866; 0: any free)")
+    app.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    app.add_argument("--expose", action="store_true",
+                     help="allow --host other than loopback: anyone who reaches it can use it")
+    app.add_argument("--scenario", default=None, metavar="NAME",
+                     help="start from a scenario of the model's scenarios.csv")
+    app.set_defaults(handler=cmd_app)
+    report = command("report", cmd_report, "run the numbered notebooks on a model and export "
+                     "them to offline HTML for reviewers, with an index page")
+    report.add_argument("--scenario", default=None, metavar="NAME",
+                        help="a scenario of the model's scenarios.csv, passed to the notebooks")
+    report.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    report.add_argument("--out", default="reports", metavar="DIR",
+                        help="folder for the report (default reports/)")
+    report.add_argument("--notebooks", default=None, metavar="DIR",
+                        help="run the NN_*.ipynb of this folder (default: the project's "
+                             "notebooks/)")
+    robust = command("robustness", cmd_robustness, "re-optimise under random weights, scores "
+                     "and costs: how often each action is chosen (core index)")
+    robust.add_argument("--samples", type=int, default=1000, metavar="N",
+                        help="number of draws (default 1000)")
+    robust.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    robust.add_argument("--workers", type=int, default=1, metavar="K",
+                        help="worker processes (default 1: this process)")
+    robust.add_argument("--cost-spread", type=float, default=0.0, metavar="SHARE",
+                        help="+- share of each cost without <resource>_low/_high columns, "
+                             "e.g. 0.1 (default 0)")
+    robust.add_argument("--concentration", type=float, default=50.0, metavar="K",
+                        help="Dirichlet concentration for weights without a stated range "
+                             "(default 50; larger: closer to the agreed weights)")
+    robust.add_argument("--limit", action="append", metavar="RES=AMOUNT",
+                        help="replace a resource's limit, e.g. --limit cost=500000 (repeatable)")
     return parser
 
 
@@ -144,6 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     except WorkbenchError as error:
         print(f"workbench: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `workbench score DIR | head`: the reader left, which is fine
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":
