@@ -72,7 +72,14 @@ def test_every_dependency_has_a_lower_bound():
     assert unbounded == []
 
 
-@pytest.mark.parametrize("name, specifier", sorted(pip_requirements().items()))
+def installed_requirements() -> dict[str, str]:
+    """Name -> specifier of what `make install` installs: the dependencies and the test extra."""
+    project = pyproject()["project"]
+    lines = [*project["dependencies"], *project.get("optional-dependencies", {}).get("test", [])]
+    return requirements(lines, "pyproject.toml")
+
+
+@pytest.mark.parametrize("name, specifier", sorted(installed_requirements().items()))
 def test_installed_versions_satisfy_the_bounds(name, specifier):
     installed = metadata.version(name)
     assert Requirement(f"{name}{specifier}").specifier.contains(installed, prereleases=True), (

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import workbench as wb
 from workbench.examples import random_model, random_tables
+from workbench.portfolio import SYNERGY_FORMULATIONS
 from workbench.schedule import action_timing, active_years, resource_amounts, resource_limits
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True,
@@ -101,10 +102,11 @@ model_options = st.fixed_dictionaries({
 
 @SETTINGS
 @given(n_actions=st.integers(2, 8), seed=st.integers(0, 10**6), options=model_options,
-       solver=st.sampled_from(["highs", "highs", "cbc"]))
-def test_single_period_optimum_equals_brute_force(n_actions, seed, options, solver):
+       solver=st.sampled_from(["highs", "highs", "cbc"]),
+       synergy=st.sampled_from(SYNERGY_FORMULATIONS))
+def test_single_period_optimum_equals_brute_force(n_actions, seed, options, solver, synergy):
     model = random_model(n_actions, seed, **options)
-    result = wb.optimise(model, solver=solver)
+    result = wb.optimise(model, solver=solver, synergy=synergy)
     best = brute_force(model)
     if best is None:
         assert result.status == "infeasible"
@@ -116,10 +118,10 @@ def test_single_period_optimum_equals_brute_force(n_actions, seed, options, solv
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(n_actions=st.integers(2, 5), seed=st.integers(0, 10**6), horizon=st.integers(2, 3),
-       options=model_options)
-def test_multi_year_optimum_equals_brute_force(n_actions, seed, horizon, options):
+       options=model_options, synergy=st.sampled_from(SYNERGY_FORMULATIONS))
+def test_multi_year_optimum_equals_brute_force(n_actions, seed, horizon, options, synergy):
     model = random_model(n_actions, seed, horizon=horizon, **options)
-    result = wb.optimise(model)
+    result = wb.optimise(model, synergy=synergy)
     best = brute_force(model, horizon=horizon)
     if best is None:
         assert result.status == "infeasible"

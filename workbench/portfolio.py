@@ -108,18 +108,20 @@ def add_synergies(f: Formulation, model: Model, formulation: str = "budget",
 
     Negative b (redundancy): z >= active_i + active_j - 1, z >= 0.
     Positive b, 'plain': z_ij <= active_i, z_ij <= active_j per pair.
-    Positive b, 'budget' (the default): 'plain' plus, per action i, limit and year, the budget
-    cut sum_j a_j z_ij <= (L - a_i) active_i (a: the amount of the limit's resource an active
-    action uses at least; L: the limit): if i runs, its partners running with it must fit in
-    what i leaves. It is the knapsack row multiplied by active_i (Adams and Sherali's RLT;
-    Billionnet and Calmels 1996 for the quadratic knapsack) and cuts off fractional answers
-    that 'plain' allows.
-    Positive b, 'glover' (Glover 1975): per action i and year, one w_i <= sum_j b_ij active_j
-    and w_i <= (sum_j b_ij) active_i: two rows per action instead of two per pair, but a
-    weaker relaxation than 'plain'.
-    Measured by benchmarks/solve_times.py (100 actions, a quarter of all pairs with a bonus,
-    HiGHS): 'budget' solved every seed fastest, 'glover' was the slowest by far (see
-    benchmarks/README.md); on sparse models the three take about the same time.
+    Positive b, 'budget' (the default): 'plain' plus, per action i with positive partners,
+    limit L and year, the budget cut sum_j a_j z_ij <= (L - a_i) active_i, a being what an
+    active action surely uses of the limit's resource [resource units]: if i runs, the
+    partners running with it must fit in what i leaves. It is the limit row multiplied by
+    active_i (first level of Adams and Sherali's reformulation-linearisation).
+    Positive b, 'glover' (Glover 1975): per action i and year, w_i <= sum_j b_ij active_j and
+    w_i <= (sum_j b_ij) active_i: two rows per action instead of two per pair, but a weaker
+    relaxation than 'plain'.
+    Why 'budget' is the default: on the dense benchmark (100 actions, a quarter of all pairs
+    with a bonus, HiGHS; benchmarks/README.md) it was the fastest, 'plain' next and 'glover'
+    slowest by far; on sparse models the three take about the same time. The cut is implied
+    by the plain rows when an action's partners all fit in L together (true of that
+    benchmark), so the gain is the solver's (more rows to derive its own cuts from): measured,
+    not guaranteed.
     """
     pairs = model.interactions[model.interactions["kind"] == "synergy"]
     if pairs.empty:
