@@ -27,7 +27,6 @@ from .solvers import solve
 AGREED = "agreed"  # the portfolio under the agreed weights and aggregated scores
 CONSENSUS = "consensus"
 BUILD_OPTIONS = ("limits", "horizon", "include", "exclude", "synergy")
-SOLVE_OPTIONS = ("solver", "time_limit")
 
 
 def stakeholder_groups(model: Model) -> list[str]:
@@ -87,16 +86,59 @@ def _split_options(options: dict) -> dict:
 
 
 def stakeholder_portfolios(model: Model, **optimise_kwargs) -> dict[str, PortfolioResult]:
-    """Each group's own optimum, and the optimum under the agreed weights (key 'agreed')."""
+    """Each group's own optimum, and the optimum under the agreed weights (key 'agreed').
+
+    Among portfolios equally good for a group, the group's is the one of most value under the
+    agreed weights, so the answer does not hang on which tie the solver happens to return.
+    A group's result is valued with its own values [value points].
+    """
     kwargs = _split_options(optimise_kwargs)
+    own = stakeholder_own_values(model)
     portfolios = {AGREED: optimise(model, **kwargs)}
-    for group, values in stakeholder_own_values(model).items():
-        portfolios[group] = optimise(model, values=values, **kwargs)
+    for group in own.columns:
+        portfolios[group] = optimise(model, values=own[group], **kwargs)
     for name, result in portfolios.items():
         if result.status not in SOLVED:
             raise InfeasibleError(f"{name}: no portfolio satisfies every constraint "
                                   f"({result.status})", list(result.breaches[1:]))
+    agreed = action_values(model)
+    for group in own.columns:
+        portfolios[group] = _best_among_ties(model, own[group], portfolios[group].objective,
+                                             agreed, kwargs)
     return portfolios
+
+
+def _bonus_formulation(model: Model, kwargs: dict) -> tuple:
+    """The portfolio MILP with no objective yet, and its synergy and critical-mass terms."""
+    build = {k: v for k, v in kwargs.items() if k in BUILD_OPTIONS}
+    f = build_model(model, action_values(model) * 0.0, **build)
+    return f, [(v, c) for v, c in f.objective if c]
+
+
+def _best_among_ties(model: Model, values: pd.Series, optimum: float, tie_break: pd.Series,
+                     kwargs: dict) -> PortfolioResult:
+    """Most value under `tie_break` among portfolios worth `optimum` under `values`."""
+    f, bonuses = _bonus_formulation(model, kwargs)
+    floor = optimum - 1e-7 * max(1.0, abs(optimum))
+    f.add(pulp.LpAffineExpression(bonuses + standalone_terms(f, values)) >= floor, "own_optimum")
+    f.problem.setObjective(pulp.LpAffineExpression(bonuses + standalone_terms(f, tie_break)))
+    return _solve_and_read(model, f, values, kwargs)
+
+
+def _solve_and_read(model: Model, f, values: pd.Series, kwargs: dict) -> PortfolioResult:
+    """Solve, then value the portfolio under `values` and re-check every rule independently."""
+    solver = kwargs.get("solver", "highs")
+    outcome = solve(f.problem, solver, kwargs.get("time_limit"))
+    if outcome.status not in SOLVED:
+        raise SolverError(f"the stakeholder model could not be solved ({outcome.status})")
+    result = evaluate(model, chosen_starts(f), values=values, limits=kwargs.get("limits"),
+                      horizon=f.horizon, include=kwargs.get("include", ()),
+                      exclude=kwargs.get("exclude", ()))
+    if result.breaches:
+        raise SolverError("the solver's portfolio breaks constraints: "
+                          + "; ".join(result.breaches))
+    return PortfolioResult(**{**result.__dict__, "status": outcome.status, "gap": outcome.gap,
+                              "solver": solver})
 
 
 def portfolio_shares(model: Model, portfolios: dict[str, PortfolioResult],
@@ -159,42 +201,27 @@ def consensus(model: Model, **optimise_kwargs) -> ConsensusResult:
         if optimum <= 0:
             raise ModelError(f"stakeholder {group!r}: its own optimum is worth {optimum:g} value "
                              "points, so a share of it means nothing")
-    build = {k: v for k, v in kwargs.items() if k in BUILD_OPTIONS}
-    run = {k: v for k, v in kwargs.items() if k in SOLVE_OPTIONS}
     agreed = action_values(model)
-    f = build_model(model, agreed * 0.0, **build)
-    bonuses = [(v, c) for v, c in f.objective if c]  # synergy and critical-mass terms
+    f, bonuses = _bonus_formulation(model, kwargs)
     share = f.problem.add_variable("consensus_share", lowBound=None)
     for group, optimum in optima.items():
         terms = bonuses + standalone_terms(f, values[group]) + [(share, -optimum)]
         f.add(pulp.LpAffineExpression(terms) >= 0, f"share_{_safe(group)}")
     f.problem.setObjective(pulp.LpAffineExpression([(share, 1.0)]))
-    _solve(f, run)
+    outcome = solve(f.problem, kwargs.get("solver", "highs"), kwargs.get("time_limit"))
+    if outcome.status not in SOLVED:
+        raise SolverError(f"the consensus model could not be solved ({outcome.status})")
     floor = share.value()
     f.add(pulp.LpAffineExpression([(share, 1.0)]) >= floor - 1e-9 * max(1.0, abs(floor)),
           "consensus_floor")
     f.problem.setObjective(pulp.LpAffineExpression(bonuses + standalone_terms(f, agreed)))
-    _solve(f, run)
-    result = evaluate(model, chosen_starts(f), values=agreed, limits=build.get("limits"),
-                      horizon=f.horizon, include=build.get("include", ()),
-                      exclude=build.get("exclude", ()))
-    if result.breaches:
-        raise SolverError("the consensus portfolio breaks constraints: "
-                          + "; ".join(result.breaches))
-    result = PortfolioResult(**{**result.__dict__, "status": "optimal",
-                                "solver": run.get("solver", "highs")})
+    result = _solve_and_read(model, f, agreed, kwargs)
     candidates = {CONSENSUS: result, **portfolios}
     shares = portfolio_shares(model, candidates, {g: portfolios[g] for g in values.columns})
     labels = {AGREED: "agreed weights", **{g: f"own: {g}" for g in values.columns}}
     return ConsensusResult(result, float(shares.loc[CONSENSUS, "minimum"]),
                            shares.rename(index=labels), candidates,
                            selection_table(model, candidates).rename(columns=labels))
-
-
-def _solve(f, run: dict) -> None:
-    outcome = solve(f.problem, run.get("solver", "highs"), run.get("time_limit"))
-    if outcome.status not in SOLVED:
-        raise SolverError(f"the consensus model could not be solved ({outcome.status})")
 
 
 def _safe(text: str) -> str:
