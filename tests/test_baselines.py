@@ -9,35 +9,14 @@ from hypothesis import strategies as st
 
 import workbench as wb
 from workbench import plots
-from workbench.examples import random_model
+from workbench.examples import random_model, tiny_model
 from workbench.schedule import resource_limits
 
 SETTINGS = settings(max_examples=15, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
-def tiny(actions, limit, interactions=(), constraints=()):
-    """One criterion (value = 10 x score [value points]) and one resource, 'cost'; action rows
-    (id, score, cost[, theme])."""
-    frame = pd.DataFrame(actions)
-    frame.columns = ["id", "score", "cost", "theme"][:frame.shape[1]]
-    if "theme" not in frame:
-        frame["theme"] = "t"
-    tables = {
-        "actions": frame.drop(columns="score").assign(name=frame["id"], lead="l",
-                                                      indicator="done"),
-        "resources": pd.DataFrame({"resource": ["cost"], "limit": [limit]}),
-        "criteria": pd.DataFrame({"id": ["benefit"], "name": ["Benefit"], "weight": [1],
-                                  "scale_min": [0], "scale_max": [10],
-                                  "direction": ["higher"]}),
-        "scores": pd.DataFrame({"action": frame["id"], "criterion": "benefit",
-                                "score": frame["score"]}),
-    }
-    if interactions:
-        tables["interactions"] = pd.DataFrame(list(interactions))
-    if constraints:
-        tables["constraints"] = pd.DataFrame(list(constraints))
-    return wb.from_tables(tables)
+tiny = tiny_model  # one criterion (value = 10 x score), one resource 'cost'
 
 
 @pytest.fixture

@@ -9,32 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench as wb
-from workbench.examples import random_model, random_tables
+from workbench.examples import random_model, random_tables, tiny_model
 from workbench.explain import FeasibilityCheck, conflicting_groups
 
 SETTINGS = settings(max_examples=10, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
-def tiny(actions, limit, *, interactions=(), constraints=(), funding=None, horizon=1):
-    """One criterion, one resource 'cost'; action rows (id, score, cost, theme, lead[, extra])."""
-    frame = pd.DataFrame(actions)
-    frame.columns = ["id", "score", "cost", "theme", "lead", *frame.columns[5:]]
-    tables = {
-        "actions": frame.drop(columns="score").assign(name=frame["id"], indicator="done"),
-        "resources": pd.DataFrame({"resource": ["cost"], "limit": [limit]}),
-        "criteria": pd.DataFrame({"id": ["benefit"], "name": ["Benefit"], "weight": [1],
-                                  "scale_min": [0], "scale_max": [10],
-                                  "direction": ["higher"]}),
-        "scores": pd.DataFrame({"action": frame["id"], "criterion": "benefit",
-                                "score": frame["score"]}),
-        "settings": pd.DataFrame({"setting": ["horizon_years"], "value": [str(horizon)]}),
-    }
-    for name, rows in (("interactions", interactions), ("constraints", constraints),
-                       ("funding", funding or ())):
-        if rows:
-            tables[name] = pd.DataFrame(list(rows))
-    return wb.from_tables(tables)
+tiny = tiny_model  # one criterion (value = 10 x score), one resource 'cost'
 
 
 FOUR = [("a", 8, 300_000, "work", "council"), ("b", 6, 280_000, "work", "nhs"),

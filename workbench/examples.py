@@ -124,3 +124,28 @@ def _random_interactions(rng, ids, synergy_share, cluster_every, n_requires, n_e
 def random_model(n_actions: int = 8, seed: int = 0, **options) -> Model:
     """A validated random model; see `random_tables` for the options."""
     return from_tables(random_tables(n_actions, seed, **options), source=f"random({n_actions}, {seed})")
+
+
+def tiny_model(actions, limit: float, *, interactions=(), constraints=(), funding=None,
+               horizon: int = 1) -> Model:
+    """A hand-made model for tests and docs: one criterion 'benefit' (value = 10 x score
+    [value points]) and one resource 'cost'. Action rows: (id, score, cost[, theme[, lead[,
+    extra columns such as duration_years]]]); theme defaults to 't', lead to 'l'."""
+    frame = pd.DataFrame(actions)
+    frame.columns = ["id", "score", "cost", "theme", "lead", *frame.columns[5:]][:frame.shape[1]]
+    frame = frame.assign(**{column: frame.get(column, default)
+                            for column, default in (("theme", "t"), ("lead", "l"))})
+    tables = {
+        "actions": frame.drop(columns="score").assign(name=frame["id"], indicator="done"),
+        "resources": pd.DataFrame({"resource": ["cost"], "limit": [limit]}),
+        "criteria": pd.DataFrame({"id": ["benefit"], "name": ["Benefit"], "weight": [1],
+                                  "scale_min": [0], "scale_max": [10], "direction": ["higher"]}),
+        "scores": pd.DataFrame({"action": frame["id"], "criterion": "benefit",
+                                "score": frame["score"]}),
+        "settings": pd.DataFrame({"setting": ["horizon_years"], "value": [str(horizon)]}),
+    }
+    for name, rows in (("interactions", interactions), ("constraints", constraints),
+                       ("funding", funding or ())):
+        if len(rows):
+            tables[name] = pd.DataFrame(list(rows))
+    return from_tables(tables)
