@@ -1,10 +1,18 @@
 """Shared fixtures: fresh small models for every test, and a private HOME for Jupyter & co."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# In CI every property test draws the same examples each run: a red build is then always
+# reproducible, never a one-off draw. Locally hypothesis keeps exploring new examples.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 import workbench as wb
 from workbench.examples import random_model

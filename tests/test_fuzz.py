@@ -448,7 +448,8 @@ def mistyped_tables(draw) -> dict[str, pd.DataFrame]:
                                                    "name"])) if k == position else c
                              for k, c in enumerate(frame.columns)]
         elif operation == "drop_column" and len(frame.columns):
-            frame = frame.drop(columns=frame.columns[draw(st.integers(0, len(frame.columns) - 1))])
+            dropped = draw(st.integers(0, len(frame.columns) - 1))  # by position: a name may be None
+            frame = frame.iloc[:, [k for k in range(len(frame.columns)) if k != dropped]]
         elif len(frame) and len(frame.columns):
             frame.iat[draw(st.integers(0, len(frame) - 1)),
                       draw(st.integers(0, len(frame.columns) - 1))] = draw(ODD_VALUES)
