@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# (--allow-root only when run as root, e.g. in a container, where Jupyter otherwise refuses)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # The what-if dashboard as a web page on http://127.0.0.1:8866/ (MODEL=folder to choose).
 app: $(STAMP)
