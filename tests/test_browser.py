@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import workbench as wb
-from workbench.app import free_port, wait_until_ready
+from workbench.app import free_port, stop_process, wait_until_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -34,12 +34,7 @@ def app(example_folder, tmp_path):
         wait_until_ready(port, process, timeout=120)
         yield f"http://127.0.0.1:{port}/", example_folder
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=30)
         log.close()
     assert process.returncode is not None
 

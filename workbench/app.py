@@ -142,15 +142,22 @@ def serve(model_dir: str | Path | None = None, *, port: int = DEFAULT_PORT,
     except KeyboardInterrupt:
         return 0
     finally:
-        if child is not None and child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        if child is not None:
+            stop_process(child, timeout=10)
         signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def stop_process(process: subprocess.Popen, timeout: float) -> None:
+    """Ask a server to stop; kill it if it has not stopped after `timeout` [s]."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _interrupt(signum, frame):
