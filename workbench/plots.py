@@ -425,6 +425,13 @@ def plot_timeline(result: PortfolioResult, model: Model, resource: str | None = 
 # ---------------------------------------------------------------- frontier and baselines
 
 
+def _require_columns(table: pd.DataFrame, argument: str, source: str, needed: set[str]) -> None:
+    """Refuse a table that is not the one the chart draws, naming what it expected."""
+    if not needed <= set(table.columns):
+        raise ModelError(f"{argument}: expected the table of {source}, with "
+                         f"columns {', '.join(sorted(needed))}")
+
+
 def plot_frontier(frontier_table: pd.DataFrame, current_budget: float | None = None) -> Chart:
     """Best value [value points] against budget as a step chart (`wb.frontier` table).
 
@@ -432,10 +439,8 @@ def plot_frontier(frontier_table: pd.DataFrame, current_budget: float | None = N
     cluster is named at the first budget that earns it; the current budget is a dashed line
     (gid "current_budget") with the value it buys.
     """
-    needed = {"budget", "value", "jump", "jump_clusters"}
-    if not needed <= set(frontier_table.columns):
-        raise ModelError("frontier_table: expected the table of wb.frontier(model), with "
-                         f"columns {', '.join(sorted(needed))}")
+    _require_columns(frontier_table, "frontier_table", "wb.frontier(model)",
+                     {"budget", "value", "jump", "jump_clusters"})
     table = frontier_table[frontier_table["value"].notna()].sort_values("budget")
     if table.empty:
         raise ModelError("frontier_table: no budget level has a feasible portfolio to draw")
@@ -484,10 +489,8 @@ def plot_comparison(comparison: pd.DataFrame) -> Chart:
     """Portfolios side by side (`wb.compare` table): value [value points] stacked into
     standalone, synergy and critical mass; portfolios that break a limit or rule are hatched
     and say so."""
-    needed = {"portfolio", "feasible", "standalone", "synergy", "critical_mass", "value"}
-    if not needed <= set(comparison.columns):
-        raise ModelError("comparison: expected the table of wb.compare(model, ...), with "
-                         f"columns {', '.join(sorted(needed))}")
+    _require_columns(comparison, "comparison", "wb.compare(model, ...)",
+                     {"portfolio", "feasible", "standalone", "synergy", "critical_mass", "value"})
     table = comparison.iloc[::-1]
     figure = new_figure(10, 1.6 + 0.6 * len(table))
     axes = figure.add_subplot()
@@ -583,10 +586,8 @@ def plot_weight_stability(stability_table: pd.DataFrame) -> Chart:
     """For each criterion, the weight shares [% of all weights] over which the optimum holds
     (`wb.weight_stability`): a bar (gid "stable"), the agreed weight as a dot and the stated
     weight_low..weight_high range as a black line."""
-    needed = {"name", "weight", "low", "high", "range_low", "range_high"}
-    if not needed <= set(stability_table.columns):
-        raise ModelError("stability_table: expected the table of wb.weight_stability(model), "
-                         f"with columns {', '.join(sorted(needed))}")
+    _require_columns(stability_table, "stability_table", "wb.weight_stability(model)",
+                     {"name", "weight", "low", "high", "range_low", "range_high"})
     table = stability_table.iloc[::-1]
     figure = new_figure(10, 1.6 + 0.5 * len(table))
     axes = figure.add_subplot()
@@ -616,10 +617,8 @@ def plot_disagreement_heatmap(disagreement_table: pd.DataFrame, model: Model | N
     value spread [value points]. Cells whose spread alone changes the decision are boxed
     (gid "decisive"); actions whose decision hangs on whose scores hold are starred.
     top: the actions with the widest disagreement (decisive ones first)."""
-    needed = {"value_spread", "changes_decision", "action_changes_decision"}
-    if not needed <= set(disagreement_table.columns):
-        raise ModelError("disagreement_table: expected the table of wb.disagreement(model), "
-                         f"with columns {', '.join(sorted(needed))}")
+    _require_columns(disagreement_table, "disagreement_table", "wb.disagreement(model)",
+                     {"value_spread", "changes_decision", "action_changes_decision"})
     table = disagreement_table.reset_index()
     ranking = (table.groupby("action", sort=False)
                .agg(decisive=("changes_decision", "any"),
