@@ -55,23 +55,30 @@ def load_average() -> str:
 
 
 class Timed:
-    """Times the dashboard's own calls of `optimise` on the main thread (build + solve +
-    evaluate; none when a cached portfolio is reused)."""
+    """Times the dashboard's own re-optimisations on the main thread (`Reoptimiser.optimise`:
+    set the numbers that moved, solve, check; plus building the MILP when the include /
+    exclude / horizon / stream settings change; none when a cached portfolio is reused)."""
 
     def __init__(self):
         self.seconds = self.solve_seconds = 0.0
-        self.inner = widgets.optimise
-        widgets.optimise = self
+        timed = self
+        for owner, name in ((widgets.Reoptimiser, "optimise"), (widgets.Reoptimiser, "__init__")):
+            inner = getattr(owner, name)
+
+            def wrapper(*args, _inner=inner, _name=name, **kwargs):
+                return timed(_inner, _name, *args, **kwargs)
+            setattr(owner, name, wrapper)
 
     def reset(self) -> None:
         self.seconds = self.solve_seconds = 0.0
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, inner, name, *args, **kwargs):
         began = time.perf_counter()
-        result = self.inner(*args, **kwargs)
+        result = inner(*args, **kwargs)
         if threading.current_thread() is threading.main_thread():
             self.seconds += time.perf_counter() - began
-            self.solve_seconds += result.solve_seconds
+            if name == "optimise":
+                self.solve_seconds += result.solve_seconds
         return result
 
 

@@ -13,12 +13,28 @@ import pulp
 import pytest
 
 import workbench as wb
+import workbench.highs
 import workbench.portfolio as portfolio
 from workbench.cli import main
 from workbench.examples import random_model, random_tables
 
 SOLVERS = ("highs", "cbc")
-SOLVER_CLASS = {"highs": pulp.HiGHS, "cbc": pulp.COIN_CMD}
+
+def make_unavailable(solver: str, monkeypatch) -> None:
+    """HiGHS is driven through workbench.highs, CBC through PuLP's COIN_CMD."""
+    if solver == "highs":
+        monkeypatch.setattr(workbench.highs, "available", lambda: False)
+    else:
+        monkeypatch.setattr(pulp.COIN_CMD, "available", lambda self: False)
+
+
+def make_crash(solver: str, fault: Exception, monkeypatch) -> None:
+    def crash(self, *args, **kwargs):
+        raise fault
+
+    target = (workbench.highs.HighsProblem, "run") if solver == "highs" else (
+        pulp.COIN_CMD, "actualSolve")
+    monkeypatch.setattr(*target, crash)
 INSTALL = {"highs": "install it with `pip install highspy`", "cbc": "bundles CBC"}
 
 
@@ -74,7 +90,7 @@ def test_time_out_on_the_command_line_prints_the_warning_and_succeeds(tmp_path, 
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_no_solver_available_says_how_to_install_one(solver, small_model, monkeypatch):
-    monkeypatch.setattr(SOLVER_CLASS[solver], "available", lambda self: False)
+    make_unavailable(solver, monkeypatch)
     with pytest.raises(wb.SolverError) as caught:
         wb.optimise(small_model, solver=solver)
     message = str(caught.value)
@@ -88,10 +104,7 @@ def test_no_solver_available_says_how_to_install_one(solver, small_model, monkey
                                    pulp.PulpSolverError("Pulp: Error while executing"),
                                    OSError(8, "Exec format error")])
 def test_solver_crash_is_one_clear_line(solver, fault, small_model, monkeypatch):
-    def crash(self, problem, *args, **kwargs):
-        raise fault
-
-    monkeypatch.setattr(SOLVER_CLASS[solver], "actualSolve", crash)
+    make_crash(solver, fault, monkeypatch)
     with pytest.raises(wb.SolverError) as caught:
         wb.optimise(small_model, solver=solver)
     message = str(caught.value)
@@ -104,12 +117,9 @@ def test_solver_crash_is_one_clear_line(solver, fault, small_model, monkeypatch)
 @pytest.mark.parametrize("fault", ["missing", "crash"])
 def test_cli_exits_3_with_one_line(fault, example_folder, monkeypatch, capsys):
     if fault == "missing":
-        monkeypatch.setattr(pulp.HiGHS, "available", lambda self: False)
+        make_unavailable("highs", monkeypatch)
     else:
-        def crash(self, problem, *args, **kwargs):
-            raise RuntimeError("HiGHS crashed")
-
-        monkeypatch.setattr(pulp.HiGHS, "actualSolve", crash)
+        make_crash("highs", RuntimeError("HiGHS crashed"), monkeypatch)
     code = main(["optimise", str(example_folder)])
     captured = capsys.readouterr()
     assert code == 3

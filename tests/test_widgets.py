@@ -153,8 +153,9 @@ def test_a_pinned_baseline_is_what_changes_are_measured_against(small_model):
 
 def test_results_are_cached_per_settings(small_model, monkeypatch):
     calls = []
-    real = widgets.optimise
-    monkeypatch.setattr(widgets, "optimise", lambda *a, **k: calls.append(k) or real(*a, **k))
+    real = widgets.Reoptimiser.optimise
+    monkeypatch.setattr(widgets.Reoptimiser, "optimise",
+                        lambda *a, **k: calls.append(k) or real(*a, **k))
     what_if = WhatIf(small_model)
     what_if.set_limit("cost", 50000.0)
     what_if.set_limit("cost", what_if.model_limit("cost"))

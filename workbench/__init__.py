@@ -15,6 +15,7 @@ from .explain import conflict, explain, explain_infeasible, marginal_budget
 from .frontier import budget_for_value, frontier, value_at
 from .plan import action_plan
 from .portfolio import build_model, optimise
+from .reoptimise import Reoptimiser
 from .robustness import RobustnessResult, process_pool, robustness
 from .sensitivity import tipping_points, weight_stability
 from .stakeholders import (ConsensusResult, consensus, disagreement, portfolio_shares,
@@ -29,7 +30,7 @@ __version__ = "0.1.0"
 __all__ = [
     "InfeasibleError", "Model", "ModelError", "PortfolioResult", "Problem", "SolverError",
     "WorkbenchError", "action_values", "build_model", "evaluate", "from_tables", "load",
-    "optimise", "save", "score", "write_table", "breaches", "headline", "model_summary",
+    "optimise", "Reoptimiser", "save", "score", "write_table", "breaches", "headline", "model_summary",
     "selected_actions",
     "action_plan", "plots",
     "budget_for_value", "compare", "conflict", "explain", "explain_infeasible", "frontier",

@@ -12,6 +12,7 @@ even grid instead.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -20,24 +21,28 @@ from .baselines import action_amounts
 from .errors import ModelError
 from .model import Model, PortfolioResult
 from .portfolio import optimise
+from .reoptimise import Reoptimiser
 from .scoring import action_values
 
 FOUND = ("optimal", "time_limit")
 COLUMNS = ["budget", "value", "standalone", "synergy", "critical_mass", "cost", "n_selected",
            "selected", "added", "dropped", "jump", "jump_clusters", "status"]
 RELATIVE_STEP = 1e-6  # the walk's smallest step, as a share of the range (solver tolerance)
+PARALLEL_LEVELS = 2  # grid levels solved at once (a fixed number: ties break the same anywhere)
+REOPTIMISE_OPTIONS = {"values", "weights", "horizon", "include", "exclude", "time_limit",
+                      "synergy", "explain", "solver"}
 
 
 def frontier(model: Model, budgets: Iterable[float] | None = None, resource: str = "cost",
              points: int | None = None, *, resolution: float | None = None,
-             **optimise_kwargs) -> pd.DataFrame:
+             parallel: int = PARALLEL_LEVELS, **optimise_kwargs) -> pd.DataFrame:
     """One row per budget level [the resource's unit], ascending.
 
     budgets: the levels to solve at; points: an even grid of that many levels from 0 to what
     every action together would need; neither: the adaptive walk (exact up to `resolution`).
     optimise_kwargs go to every `optimise` call (weights, values, horizon, include, limits of
     other resources, ...). The varied resource's whole-horizon limit is replaced at each level;
-    its per-year limits, if any, stay.
+    its per-year limits, if any, stay. parallel: grid levels solved at once (threads).
     Columns: budget, value, standalone, synergy, critical_mass [value points], cost (the
     portfolio's use of the resource), n_selected, selected, added, dropped (';'-joined ids,
     against the row before), jump (a critical-mass cluster is newly earned and the value rose
@@ -57,33 +62,69 @@ def frontier(model: Model, budgets: Iterable[float] | None = None, resource: str
     options.setdefault("explain", False)  # an infeasible level needs no explanation here
     horizon = options.get("horizon") or model.horizon
     top = full_need(model, resource, horizon)
-
-    solves = []
-
-    def solve_at(budget: float) -> PortfolioResult:
-        solves.append(budget)
-        return optimise(model, limits={**limits, resource: float(budget)}, **options)
+    make_solver = _level_solver(model, resource, top, limits, options)
 
     if budgets is not None:
         levels = sorted(float(b) for b in budgets)
         if any(b < 0 for b in levels):
             raise ModelError("frontier: budgets cannot be negative")
-        found = [(b, solve_at(b)) for b in levels]
     elif points is not None:
         if int(points) != points or points < 2:
             raise ModelError(f"frontier: points={points!r} must be a whole number of at least 2")
-        found = [(b, solve_at(b)) for b in np.linspace(0.0, top, int(points))]
+        levels = [float(b) for b in np.linspace(0.0, top, int(points))]
     else:
         if resolution is not None and resolution < 0:
             raise ModelError(f"frontier: resolution={resolution!r} cannot be negative")
-        found = _walk(solve_at, resource, top, resolution)
+        levels = None
+    if levels is not None:
+        found = list(zip(levels, _solve_levels(make_solver, levels, parallel)))
+        solves = len(levels)
+    else:
+        solve_at = make_solver(1)
+        found, solves = _walk(solve_at, resource, top, resolution)
     table = _table(model, found, resource)
-    table.attrs.update(resource=resource, solves=len(solves))
+    table.attrs.update(resource=resource, solves=solves)
     return table
 
 
+def _level_solver(model: Model, resource: str, top: float, limits: dict, options: dict):
+    """make(parallel) -> solve_at(budget): a Reoptimiser (the MILP built once, each level
+    warm-started) when HiGHS solves, else `optimise` at every level."""
+    if options.get("solver", "highs") != "highs" or not set(options) <= REOPTIMISE_OPTIONS:
+        return lambda parallel: lambda budget: optimise(
+            model, limits={**limits, resource: float(budget)}, **options)
+    fixed = {k: options[k] for k in ("horizon", "include", "exclude", "synergy") if k in options}
+    free = {k: options[k] for k in ("values", "time_limit", "explain") if k in options}
+
+    def make(parallel: int):
+        reoptimiser = Reoptimiser(model, limits={**limits, resource: top}, **fixed)
+        threads = 1 if parallel > 1 else None  # one HiGHS thread per level solved at once
+        return lambda budget: reoptimiser.optimise(limits={resource: float(budget)},
+                                                   threads=threads, **free)
+    return make
+
+
+def _solve_levels(make_solver, levels: list[float], parallel: int) -> list[PortfolioResult]:
+    """Every level, `parallel` at a time: worker k solves levels k, k + parallel, ... in
+    ascending order, each warm-started from the last (which still fits a larger budget)."""
+    parallel = max(1, min(int(parallel), len(levels)))
+    results: list[PortfolioResult | None] = [None] * len(levels)
+
+    def work(k: int) -> None:
+        solve_at = make_solver(parallel)
+        for j in range(k, len(levels), parallel):
+            results[j] = solve_at(levels[j])
+
+    if parallel == 1:
+        work(0)
+    else:  # HiGHS releases the GIL while it solves, so threads run levels side by side
+        with ThreadPoolExecutor(parallel) as pool:
+            list(pool.map(work, range(parallel)))
+    return results
+
+
 def _walk(solve_at, resource: str, top: float, resolution: float | None
-          ) -> list[tuple[float, PortfolioResult]]:
+          ) -> tuple[list[tuple[float, PortfolioResult]], int]:
     """Solve at the top, then just below each portfolio's cost, down to a budget of 0.
 
     Each row's budget is its portfolio's cost: the least budget that buys that value. Rows
@@ -92,8 +133,10 @@ def _walk(solve_at, resource: str, top: float, resolution: float | None
     step = max(resolution or 0.0, RELATIVE_STEP * max(top, 1.0))
     found = []
     budget = top
+    solves = 0
     while True:
         result = solve_at(budget)
+        solves += 1
         if result.status not in FOUND:
             break
         cost = min(result.cost[resource], budget)
@@ -107,7 +150,7 @@ def _walk(solve_at, resource: str, top: float, resolution: float | None
         if efficient and result.objective <= efficient[-1][1].objective + _tolerance(result):
             continue
         efficient.append((budget, result))
-    return efficient
+    return efficient, solves
 
 
 def _tolerance(result: PortfolioResult) -> float:

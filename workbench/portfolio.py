@@ -22,9 +22,10 @@ from .model import Model, PortfolioResult
 from .schedule import (action_timing, active_years, eligible_streams, resource_amounts,
                        resource_limits, start_years)
 from .scoring import action_values
-from .solvers import solve
+from .solvers import SolveOutcome, solve
 
 SYNERGY_FORMULATIONS = ("budget", "plain", "glover")
+FOUND = ("optimal", "time_limit")  # statuses that come with a portfolio
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Formulation:
     flows: dict[tuple[str, str, int], pulp.LpVariable] = field(default_factory=dict)
     groups: dict[str, tuple] = field(default_factory=dict)  # relaxable group -> (family, *what)
     group_rows: dict[str, list[str]] = field(default_factory=dict)  # group -> its row names
+    # limit group -> budget cuts whose coefficients hold the limit: (row, variables, own amount)
+    limit_cuts: dict[str, list[tuple[str, list[pulp.LpVariable], float]]] = field(
+        default_factory=dict)
 
     def active_terms(self, action: str, year: int) -> list[tuple[pulp.LpVariable, float]]:
         """Terms of active[i,t]: the starts that leave action i running in `year`."""
@@ -184,18 +188,21 @@ def _add_budget_cuts(f: Formulation, model: Model, limits: dict[str, float] | No
     """
     running, setup = resource_amounts(model)
     surely = running + setup if f.horizon == 1 else running
+    sure = surely.to_dict()  # {resource: {action: amount}}
     for row in resource_limits(model, limits, f.horizon).itertuples():
         when = f"_y{row.year}" if row.year else ""
         group = _limit_group(row)
         years = [row.year] if row.year else range(1, f.horizon + 1)
         for action, pairs in partners.items():
-            own = float(surely.at[action, row.resource])
+            own = float(sure[row.resource][action])
             for year in (t for t in years if 1 <= t <= f.horizon):
-                terms = [(both[year], float(surely.at[j, row.resource]))
+                terms = [(both[year], float(sure[row.resource][j]))
                          for j, both in pairs.items()]
-                terms += [(v, -(float(row.limit) - own)) for v, _ in f.active_terms(action, year)]
-                f.add(_expression(terms) <= 0,
-                      f"budget_cut_{f.token[action]}_{_safe(row.resource)}{when}_y{year}", group)
+                active = [v for v, _ in f.active_terms(action, year)]
+                terms += [(v, -(float(row.limit) - own)) for v in active]
+                name = f"budget_cut_{f.token[action]}_{_safe(row.resource)}{when}_y{year}"
+                f.add(_expression(terms) <= 0, name, group)
+                f.limit_cuts.setdefault(group[0], []).append((name, active, own))
 
 
 def add_critical_mass(f: Formulation, model: Model) -> None:
@@ -255,19 +262,25 @@ def add_group_counts(f: Formulation, model: Model) -> None:
               (name, rule.kind, rule.target, rule.value))
 
 
-def _amount_terms(f: Formulation, running: pd.DataFrame, setup: pd.DataFrame,
-                  resource: str, year: int, actions: Iterable[str] | None = None
-                  ) -> list[tuple[pulp.LpVariable, float]]:
+def _amounts(model: Model) -> dict[str, tuple[dict[str, float], dict[str, float]]]:
+    """{resource: ({action: running amount a year}, {action: set-up amount})}, for quick lookups."""
+    running, setup = resource_amounts(model)
+    return {r: (running[r].to_dict(), setup[r].to_dict()) for r in model.resource_names}
+
+
+def _amount_terms(f: Formulation, amounts: dict, resource: str, year: int,
+                  actions: Iterable[str] | None = None) -> list[tuple[pulp.LpVariable, float]]:
     """Terms of the amount of a resource the actions use in `year` (0: the whole horizon)."""
+    each_year, once = amounts[resource]
     terms = []
     for action, start, variable in ((a, t, v) for a in (actions or f.starts)
                                     for t, v in f.starts[a]):
         years = active_years(start, f.duration[action], f.horizon)
         if year == 0:
-            amount = setup.at[action, resource] + running.at[action, resource] * len(years)
+            amount = once[action] + each_year[action] * len(years)
         else:
-            amount = (setup.at[action, resource] if start == year else 0.0) + (
-                running.at[action, resource] if year in years else 0.0)
+            amount = (once[action] if start == year else 0.0) + (
+                each_year[action] if year in years else 0.0)
         if amount:
             terms.append((variable, float(amount)))
     return terms
@@ -275,10 +288,10 @@ def _amount_terms(f: Formulation, running: pd.DataFrame, setup: pd.DataFrame,
 
 def add_resource_limits(f: Formulation, model: Model, limits: dict[str, float] | None) -> None:
     """Each resource r (per year, or over the horizon): sum_i amount_ir <= limit_r."""
-    running, setup = resource_amounts(model)
+    amounts = _amounts(model)
     for row in resource_limits(model, limits, f.horizon).itertuples():
         group = _limit_group(row)
-        f.add(_expression(_amount_terms(f, running, setup, row.resource, row.year)) <= row.limit,
+        f.add(_expression(_amount_terms(f, amounts, row.resource, row.year)) <= row.limit,
               group[0], group)
 
 
@@ -292,14 +305,14 @@ def add_funding_streams(f: Formulation, model: Model) -> None:
     """Funding: sum_s f[i,s,t] = amount_i,t; sum_i f[i,s,t] <= limit_s; f = 0 where ineligible."""
     if model.funding.empty:
         return
-    running, setup = resource_amounts(model)
+    amounts = _amounts(model)
     eligible = eligible_streams(model)
     flows = f.flows
     for resource in dict.fromkeys(model.funding["resource"]):
         for action in model.actions.index:
             streams = eligible.get((action, resource), [])
             for year in range(1, f.horizon + 1):
-                need = _amount_terms(f, running, setup, resource, year, [action])
+                need = _amount_terms(f, amounts, resource, year, [action])
                 if not need:
                     continue
                 paid = []
@@ -370,28 +383,54 @@ def optimise(model: Model, limits: dict[str, float] | None = None, solver: str =
 
             raise ModelError(f"unknown action {action!r} to include or exclude")
     began = time.perf_counter()
-    given_values = values  # None: evaluate splits the value by criterion too
-    if values is None:
-        values = action_values(model, weights)
-    f = build_model(model, values, limits=limits, horizon=horizon, include=include,
+    used = values if values is not None else action_values(model, weights)
+    f = build_model(model, used, limits=limits, horizon=horizon, include=include,
                     exclude=exclude, synergy=synergy)
     build_seconds = time.perf_counter() - began
     outcome = solve(f.problem, solver, time_limit)
-    common = dict(horizon=f.horizon, solver=solver, build_seconds=build_seconds,
+    objective = pulp.value(f.problem.objective) if outcome.status in FOUND else float("nan")
+    rules = Rules(limits, f.horizon, include, exclude)
+    return read_result(model, chosen_starts(f) if outcome.status in FOUND else {}, objective,
+                       outcome, rules, values=values, weights=weights, used=used,
+                       build_seconds=build_seconds, time_limit=time_limit, explain=explain)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a portfolio must keep besides the model's own tables: the optimise arguments."""
+
+    limits: dict[str, float] | None
+    horizon: int
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+def read_result(model: Model, starts: dict[str, int], objective: float, outcome: SolveOutcome,
+                rules: Rules, *, values: pd.Series | None, weights: pd.Series | None,
+                used: pd.Series, build_seconds: float, time_limit: float | None,
+                explain: bool, checked: PortfolioResult | None = None) -> PortfolioResult:
+    """The solver's answer as a result, after the independent check (`evaluate`).
+
+    values / weights: as given to optimise (values None: the value is split by criterion too);
+    used: the action values the MILP was built with; checked: an evaluation of the same
+    portfolio under the same values and rules, if one is at hand.
+    """
+    common = dict(horizon=rules.horizon, solver=outcome.solver, build_seconds=build_seconds,
                   solve_seconds=outcome.seconds)
-    if outcome.status not in ("optimal", "time_limit"):
+    if outcome.status not in FOUND:
         explanation = ()
         if explain and outcome.status == "infeasible":  # only then: it costs a few more solves
             from .explain import explain_infeasible
 
             explanation = tuple(explain_infeasible(
-                model, values=values, limits=limits, horizon=f.horizon, include=include,
-                exclude=exclude, solver=solver, time_limit=time_limit))
+                model, values=used, limits=rules.limits, horizon=rules.horizon,
+                include=rules.include, exclude=rules.exclude, solver=outcome.solver,
+                time_limit=time_limit))
         return _no_portfolio(model, outcome.status, explanation, **common)
-    starts = chosen_starts(f)
-    result = evaluate(model, starts, values=given_values, weights=weights, limits=limits,
-                      horizon=f.horizon, include=include, exclude=exclude)
-    _self_check(result, pulp.value(f.problem.objective), outcome.status)
+    result = checked or evaluate(model, starts, values=values, weights=weights,
+                                 limits=rules.limits, horizon=rules.horizon,
+                                 include=rules.include, exclude=rules.exclude)
+    _self_check(result, objective, outcome.status)
     warnings, gap = (), outcome.gap
     if outcome.status == "time_limit":
         total = result.value["total"]

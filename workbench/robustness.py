@@ -13,7 +13,8 @@ An action's core index is the share of draws [0..1] whose optimal portfolio fund
 0.9 or more, exterior at 0.1 or less, borderline between.
 
 Same seed, same numbers, whatever the executor: every draw has its own child seed
-(numpy SeedSequence.spawn) and results are put back in draw order.
+(numpy SeedSequence.spawn), draws run in the same chunks everywhere (each chunk on one
+Reoptimiser, so even the warm starts are the same) and results are put back in draw order.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from .errors import ModelError, Problem, WorkbenchError
 from .evaluate import evaluate
 from .model import SETUP_SUFFIX, Model, PortfolioResult
 from .portfolio import optimise
+from .reoptimise import Reoptimiser
 from .schedule import action_timing, active_years
 from .scoring import action_values
 
@@ -38,6 +40,45 @@ CORE, EXTERIOR = 0.9, 0.1  # core index thresholds of the core and exterior clas
 DEFAULT_CONCENTRATION = 50.0  # Dirichlet concentration of weights without a stated range
 SOLVED = ("optimal", "time_limit")
 RESERVED = ("values", "weights")  # robustness draws these itself
+
+
+@dataclass(frozen=True)
+class ValueMap:
+    """Scores -> action values as plain arithmetic, for aggregation by the mean: each score
+    row's partial value is offset + slope x score, a cell (action, criterion) is the mean of its
+    rows, a value the weighted sum of its cells. The same numbers as `action_values` (tested),
+    without a pandas group-by per draw."""
+
+    cell: np.ndarray  # per score row: action position x criteria + criterion position
+    count: np.ndarray  # rows per cell
+    offset: np.ndarray
+    slope: np.ndarray
+    shape: tuple[int, int]  # actions, criteria
+
+    @classmethod
+    def of(cls, model: Model) -> ValueMap | None:
+        if model.settings.get("aggregation", "mean") != "mean":
+            return None
+        scores, criteria = model.scores, model.criteria
+        action = model.actions.index.get_indexer(scores["action"])
+        criterion = criteria.index.get_indexer(scores["criterion"])
+        shape = (len(model.actions), len(criteria))
+        cell = action * shape[1] + criterion
+        low = criteria["scale_min"].to_numpy(float)[criterion]
+        high = criteria["scale_max"].to_numpy(float)[criterion]
+        slope = 100.0 / (high - low)
+        offset = -low * slope
+        lower = criteria["direction"].to_numpy()[criterion] == "lower"
+        offset, slope = np.where(lower, 100.0 - offset, offset), np.where(lower, -slope, slope)
+        count = np.bincount(cell, minlength=shape[0] * shape[1]).astype(float)
+        return cls(cell, count, offset, slope, shape)
+
+    def values(self, scores: np.ndarray, weights: np.ndarray, index: pd.Index) -> pd.Series:
+        with np.errstate(invalid="ignore", divide="ignore"):  # an unscored cell stays NaN
+            cells = np.bincount(self.cell, self.offset + self.slope * scores,
+                                minlength=self.count.size) / self.count
+        table = cells.reshape(self.shape)
+        return pd.Series(table @ (weights / weights.sum()), index=index, name="value")
 
 
 @dataclass(frozen=True)
@@ -59,6 +100,7 @@ class DrawPlan:
     cost_low: np.ndarray
     cost_high: np.ndarray
     resources: tuple[str, ...]
+    values: ValueMap | None = None  # a quick way from drawn scores to values (mean aggregation)
 
     @property
     def ranged(self) -> np.ndarray:
@@ -178,7 +220,7 @@ def plan_draws(model: Model, weight_concentration: float = DEFAULT_CONCENTRATION
             cost_low[given, k] = stated["low"].to_numpy()[given] / amount[given]
             cost_high[given, k] = stated["high"].to_numpy()[given] / amount[given]
     return DrawPlan(tuple(criteria.index), low, high, alpha, total, score_low, score_high,
-                    cost_low, cost_high, tuple(names))
+                    cost_low, cost_high, tuple(names), ValueMap.of(model))
 
 
 def _cost_spreads(model: Model, cost_spread) -> dict[str, float]:
@@ -241,8 +283,12 @@ def draw_inputs(model: Model, plan: DrawPlan, seed: np.random.SeedSequence
         weights[free] = plan.dirichlet_total * rng.dirichlet(plan.dirichlet_alpha[free])
     if weights.sum() <= 0:  # every ranged weight drew zero and nothing else carries weight
         weights = model.criteria["weight"].to_numpy(float)
-    scores = model.scores.assign(score=rng.uniform(plan.score_low, plan.score_high))
-    values = action_values(model, pd.Series(weights, index=list(plan.criteria)), scores)
+    drawn_scores = rng.uniform(plan.score_low, plan.score_high)
+    if plan.values is not None:
+        values = plan.values.values(drawn_scores, weights, model.actions.index)
+    else:
+        values = action_values(model, pd.Series(weights, index=list(plan.criteria)),
+                               model.scores.assign(score=drawn_scores))
     if not plan.varies_costs:
         return values, model
     factors = rng.uniform(plan.cost_low, plan.cost_high)
@@ -255,11 +301,17 @@ def draw_inputs(model: Model, plan: DrawPlan, seed: np.random.SeedSequence
 
 def run_draws(model: Model, plan: DrawPlan, draws: list[tuple[int, np.random.SeedSequence]],
               baseline: PortfolioResult | None, optimise_kwargs: dict) -> list[dict]:
-    """Optimise each draw of a chunk; one record per draw (runs in a worker process)."""
+    """Optimise each draw of a chunk; one record per draw (runs in a worker process).
+
+    When only the values move (no cost ranges) and HiGHS solves, the chunk shares one
+    Reoptimiser: the MILP is built once and each draw starts from the best portfolio so far.
+    """
+    solve = _draw_solver(model, plan, optimise_kwargs)
+    shares = pd.Series(horizon_shares(model, baseline)) if baseline is not None else None
     records = []
     for draw, seed in draws:
         values, drawn = draw_inputs(model, plan, seed)
-        result = optimise(drawn, values=values, **optimise_kwargs)
+        result = solve(drawn, values)
         solved = result.status in SOLVED
         fits = baseline is not None and (drawn is model or _still_fits(drawn, baseline, values,
                                                                        optimise_kwargs))
@@ -267,10 +319,33 @@ def run_draws(model: Model, plan: DrawPlan, draws: list[tuple[int, np.random.See
             "draw": draw, "status": result.status, "value": result.value["total"],
             "standalone": result.value["standalone"], "synergy": result.value["synergy"],
             "critical_mass": result.value["critical_mass"],
-            "baseline_value": portfolio_value(model, baseline, values) if fits else np.nan,
+            "baseline_value": _fixed_value(baseline, shares, values) if fits else np.nan,
             "selected": result.selected if solved else (),
         })
     return records
+
+
+def _fixed_value(result: PortfolioResult, shares: pd.Series, values: pd.Series) -> float:
+    """`portfolio_value` with the horizon shares worked out once."""
+    standalone = float((values.reindex(shares.index) * shares).sum()) if len(shares) else 0.0
+    return standalone + result.value["synergy"] + result.value["critical_mass"]
+
+
+REOPTIMISER_FIXED = ("limits", "horizon", "include", "exclude", "synergy")
+REOPTIMISER_FREE = ("time_limit", "explain")
+
+
+def _draw_solver(model: Model, plan: DrawPlan, optimise_kwargs: dict):
+    """solve(drawn model, values) -> PortfolioResult for the draws of one chunk."""
+    kwargs = dict(optimise_kwargs)
+    reusable = (not plan.varies_costs and kwargs.pop("solver", "highs") == "highs"
+                and set(kwargs) <= set(REOPTIMISER_FIXED + REOPTIMISER_FREE))
+    if not reusable:
+        return lambda drawn, values: optimise(drawn, values=values, **optimise_kwargs)
+    fixed = {k: v for k, v in kwargs.items() if k in REOPTIMISER_FIXED}
+    free = {k: v for k, v in kwargs.items() if k in REOPTIMISER_FREE}
+    reoptimiser = Reoptimiser(model, **fixed)
+    return lambda drawn, values: reoptimiser.optimise(values=values, **free)
 
 
 def _still_fits(drawn: Model, baseline: PortfolioResult, values: pd.Series,
@@ -381,11 +456,10 @@ def _collect(model, plan, seeds, baseline, optimise_kwargs, executor, progress, 
                disable=not progress)
     records: list[dict] = []
     try:
-        if executor is None:
+        if executor is None:  # the same chunks as on an executor: the same answers
             for chunk in chunks:
-                for one in chunk:
-                    records += run_draws(model, plan, [one], baseline, optimise_kwargs)
-                    bar.update(1)
+                records += run_draws(model, plan, chunk, baseline, optimise_kwargs)
+                bar.update(len(chunk))
         else:
             futures = {executor.submit(run_draws, model, plan, chunk, baseline, optimise_kwargs):
                        len(chunk) for chunk in chunks}

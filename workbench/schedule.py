@@ -22,8 +22,8 @@ def action_timing(model: Model, horizon: int) -> pd.DataFrame:
 
 def start_years(timing: pd.DataFrame, horizon: int) -> dict[str, list[int]]:
     """The start years open to each action (empty when it cannot start within the horizon)."""
-    return {action: list(range(int(row.earliest), horizon + 1))
-            for action, row in timing.iterrows()}
+    return {action: list(range(int(earliest), horizon + 1))
+            for action, earliest in zip(timing.index, timing["earliest"])}
 
 
 def active_years(start: int, duration: int, horizon: int) -> range:

@@ -10,10 +10,11 @@ import shutil
 import stat
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulp
 
+from . import highs
 from .errors import SolverError
 
 SOLVERS = ("highs", "cbc")
@@ -56,29 +57,17 @@ class SolveOutcome:
     bound: float = float("nan")  # best objective still possible [value points] (HiGHS only)
 
 
-SMALL_MODEL = 100  # integer variables; below this HiGHS's heuristics and restarts cost more than they save
-
-
-def make_solver(name: str, time_limit: float | None = None, small: bool = False):
-    """A PuLP solver object asked for a proven optimum (relative gap 0).
-
-    A `small` model skips HiGHS's heuristics and restarts, which a branch-and-bound this small
-    does not need (measured on the worked example: solve 156 -> 79 ms). HiGHS's thread count is
-    left alone: one thread was slower on 1,000 actions (1.5 -> 2.3 s) on an idle machine, and
-    HiGHS fixes its thread pool at the first solve in a process, so it must never vary.
-    """
+def make_solver(name: str, time_limit: float | None = None):
+    """A PuLP solver object for CBC asked for a proven optimum (relative gap 0); for HiGHS,
+    a check that highspy is there (HiGHS is driven directly: see highs.py)."""
     if name not in SOLVERS:
         raise SolverError(f"unknown solver {name!r}: choose one of {', '.join(SOLVERS)}")
     if name == "highs":
-        # RINS/RENS off: they dominated the worst small-model times (RECIPES.md). A tighter
-        # integer feasibility tolerance (default 1e-6): with costs from 1 to 1e9 in one row,
-        # HiGHS otherwise reported a portfolio 10 value points short as optimal.
-        quick = {"mip_heuristic_effort": 0.0, "mip_allow_restart": False} if small else {}
-        solver = pulp.HiGHS(msg=False, gapRel=0.0, timeLimit=time_limit,
-                            mip_heuristic_run_rins=False, mip_heuristic_run_rens=False,
-                            mip_feasibility_tolerance=1e-9, **quick)
-    else:
-        solver = pulp.COIN_CMD(path=_cbc_path(), msg=False, gapRel=0.0, timeLimit=time_limit)
+        if not highs.available():
+            raise SolverError(f"the highs solver is not available: {INSTALL_HINT[name]}, "
+                              f"or choose another solver ({_other_solvers(name)})")
+        return None
+    solver = pulp.COIN_CMD(path=_cbc_path(), msg=False, gapRel=0.0, timeLimit=time_limit)
     if not solver.available():
         raise SolverError(f"the {name} solver is not available: {INSTALL_HINT[name]}, "
                           f"or choose another solver ({_other_solvers(name)})")
@@ -111,57 +100,48 @@ def solve(problem: pulp.LpProblem, name: str = "highs",
     Any exception inside the solver (a crash, a missing or broken executable) becomes one
     SolverError line; so does a time limit that ran out before any portfolio was found.
     """
-    integers = sum(1 for variable in problem.variables() if variable.cat == pulp.LpInteger)
-    solver = make_solver(name, time_limit, small=integers <= SMALL_MODEL)
-    began = time.perf_counter()
+    solver = make_solver(name, time_limit)
     try:
+        began = time.perf_counter()
+        if name == "highs":  # seconds: handing the model over and solving it
+            held = highs.HighsProblem(problem)
+            outcome = held_outcome(held, held.run(time_limit), time_limit)
+            return replace(outcome, seconds=time.perf_counter() - began)
         problem.solve(solver)
+        seconds = time.perf_counter() - began
+    except SolverError:
+        raise
     except Exception as error:  # noqa: BLE001 - whatever the solver raised, say so in one line
-        reason = " ".join(str(error).split()) or type(error).__name__
-        raise SolverError(f"the {name} solver failed ({reason}): {INSTALL_HINT[name]} "
-                          f"again, or choose another solver ({_other_solvers(name)})") from error
-    seconds = time.perf_counter() - began
-    if name == "highs":
-        status, gap = _highs_status(problem)
-        bound = _highs_bound(problem)
-    else:
-        status, gap = _cbc_status(problem)
-        bound = float("nan")
+        raise solver_failed(name, error) from error
+    status, gap = _cbc_status(problem)
+    return _outcome(status, gap, seconds, name, float("nan"), time_limit)
+
+
+def held_outcome(held: highs.HighsProblem, run: tuple[str, float, float, float],
+                 time_limit: float | None, write: bool = True) -> SolveOutcome:
+    """The outcome of one `HighsProblem.run`; `write`: put the answer in PuLP's variables."""
+    status, gap, bound, seconds = run
+    if status in ("optimal", "time_limit"):
+        if write:
+            held.write_values()
+    elif status not in ("infeasible", "unbounded", "no_solution"):
+        raise SolverError(f"HiGHS stopped with status {status!r}")
+    return _outcome(status, gap, seconds, "highs", bound, time_limit)
+
+
+def solver_failed(name: str, error: Exception) -> SolverError:
+    reason = " ".join(str(error).split()) or type(error).__name__
+    return SolverError(f"the {name} solver failed ({reason}): {INSTALL_HINT[name]} "
+                       f"again, or choose another solver ({_other_solvers(name)})")
+
+
+def _outcome(status: str, gap: float, seconds: float, name: str, bound: float,
+             time_limit: float | None) -> SolveOutcome:
     if status == "no_solution":
         limit = f"the time limit of {time_limit:g} s" if time_limit else "its limits"
         raise SolverError(f"the {name} solver reached {limit} before it found any portfolio: "
                           "allow more time (time_limit, or --time-limit on the command line)")
     return SolveOutcome(status, gap, seconds, name, bound)
-
-
-def _highs_bound(problem: pulp.LpProblem) -> float:
-    """HiGHS's proven bound on the objective (the 'dual bound') [value points].
-
-    PuLP hands HiGHS a maximisation as the minimisation of minus the objective: undo that.
-    """
-    try:
-        bound = float(problem.solverModel.getInfo().mip_dual_bound)
-    except (AttributeError, TypeError, ValueError):
-        return float("nan")
-    return -bound if problem.sense == pulp.LpMaximize else bound
-
-
-def _highs_status(problem: pulp.LpProblem) -> tuple[str, float]:
-    import highspy
-
-    highs = problem.solverModel
-    model_status = highs.getModelStatus()
-    found = problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
-    kinds = highspy.HighsModelStatus
-    if model_status == kinds.kOptimal:
-        return "optimal", max(0.0, float(highs.getInfo().mip_gap or 0.0))
-    if model_status == kinds.kTimeLimit:
-        return ("time_limit", float(highs.getInfo().mip_gap)) if found else ("no_solution", float("inf"))
-    if model_status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
-        return "infeasible", float("nan")
-    if model_status == kinds.kUnbounded:
-        return "unbounded", float("nan")
-    raise SolverError(f"HiGHS stopped with status {highs.modelStatusToString(model_status)!r}")
 
 
 def _cbc_status(problem: pulp.LpProblem) -> tuple[str, float]:

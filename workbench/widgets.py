@@ -32,11 +32,13 @@ from .portfolio import optimise
 from .scenarios import (AGREED, COMBINED, Scenario, apply_scenario, load_scenario,
                         load_scenarios, save_scenario, scenario_names, scenario_table,
                         scenario_weights, stakeholder_choices, stakeholder_weights)
-from .schedule import resource_amounts
+from .reoptimise import Reoptimiser
+from .schedule import resource_amounts, resource_limits
 from .scoring import action_values, normalised_weights
 
 FOUND = ("optimal", "time_limit")
 CACHE_SIZE = 64  # portfolios kept per dashboard (one per distinct settings)
+REOPTIMISERS = 8  # MILPs kept per dashboard (one per include / exclude / horizon / streams)
 FRONTIER_STEPS = 25  # the dashboard's frontier merges steps closer than range / this
 EXPLAINED_EXCLUSIONS = 5  # closest calls listed in the explanation
 EXPLAIN_EVERY_ACTION_UP_TO = 40  # actions; `explain` re-optimises once per action
@@ -85,6 +87,8 @@ class WhatIf:
         self._values: OrderedDict[tuple, pd.Series] = OrderedDict()
         self._frontiers: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
         self._explanations: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._reoptimisers: OrderedDict[tuple, Reoptimiser] = OrderedDict()
+        self._solve_lock = threading.Lock()
         start = Scenario()
         if scenario:
             try:
@@ -389,10 +393,42 @@ class WhatIf:
             if key in self._results:
                 self._results.move_to_end(key)
                 return self._results[key]
-        result = optimise(model, solver=self.solver, **options)
+        if self.solver != "highs":
+            result = optimise(model, solver=self.solver, **options)
+        else:
+            with self._solve_lock:
+                result = self._reoptimiser(settings, model, options).optimise(
+                    weights=options["weights"], limits=self._limits_for(model, options))
         with self._lock:
             _remember(self._results, key, result, CACHE_SIZE)
         return result
+
+    def _reoptimiser(self, settings: Scenario, model: Model, options: dict) -> Reoptimiser:
+        """The MILP for these settings, kept while only weights and resource limits change."""
+        varied = tuple(sorted(options["limits"] or {}))
+        key = (settings.changed(limits={}, weights={}, stakeholder=AGREED, name="").key(),
+               tuple(r for r in varied if not self._has_whole_limit(model, r, options)))
+        with self._lock:
+            if key in self._reoptimisers:
+                self._reoptimisers.move_to_end(key)
+                return self._reoptimisers[key]
+        reoptimiser = Reoptimiser(model, limits=options["limits"], horizon=options["horizon"],
+                                  include=options["include"], exclude=options["exclude"])
+        with self._lock:
+            _remember(self._reoptimisers, key, reoptimiser, REOPTIMISERS)
+        return reoptimiser
+
+    @staticmethod
+    def _has_whole_limit(model: Model, resource: str, options: dict) -> bool:
+        rows = resource_limits(model, None, options["horizon"] or model.horizon)
+        return bool(((rows["resource"] == resource) & (rows["year"] == 0)).any())
+
+    @staticmethod
+    def _limits_for(model: Model, options: dict) -> dict[str, float]:
+        """Every whole-horizon limit in force: the model's own, then the settings' changes."""
+        rows = resource_limits(model, options["limits"], options["horizon"] or model.horizon)
+        whole = rows[rows["year"] == 0]
+        return dict(zip(whole["resource"], whole["limit"].astype(float)))
 
 
 def _remember(cache: OrderedDict, key, value, size: int) -> None:
