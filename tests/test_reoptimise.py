@@ -35,7 +35,7 @@ def same_optimum(a: wb.PortfolioResult, b: wb.PortfolioResult) -> bool:
 @SETTINGS
 @given(seed=st.integers(0, 10_000), n_actions=st.integers(3, 10),
        horizon=st.sampled_from([1, 1, 2]), funding=st.booleans(),
-       synergy=st.sampled_from(["budget", "plain", "glover"]),
+       synergy=st.sampled_from(["auto", "budget", "plain", "glover"]),
        changes=st.lists(st.tuples(st.floats(0.0, 1.2), st.integers(0, 2**31 - 1)),
                         min_size=2, max_size=6))
 def test_any_sequence_of_limit_and_value_changes_gives_optimise_answers(

@@ -24,7 +24,8 @@ from .schedule import (action_timing, active_years, eligible_streams, resource_a
 from .scoring import action_values
 from .solvers import SolveOutcome, solve
 
-SYNERGY_FORMULATIONS = ("budget", "plain", "glover")
+SYNERGY_FORMULATIONS = ("auto", "budget", "plain", "glover")
+DENSE_PARTNERS = 8  # mean positive partners per paired action from which 'auto' adds budget cuts
 FOUND = ("optimal", "time_limit")  # statuses that come with a portfolio
 
 
@@ -106,13 +107,13 @@ def add_standalone_value(f: Formulation, values: pd.Series) -> None:
     f.objective.extend(standalone_terms(f, values))
 
 
-def add_synergies(f: Formulation, model: Model, formulation: str = "budget",
+def add_synergies(f: Formulation, model: Model, formulation: str = "auto",
                   limits: dict[str, float] | None = None) -> None:
     """Synergy pairs, earned per year both run: bonus b_ij * active_i,t * active_j,t / T.
 
     Negative b (redundancy): z >= active_i + active_j - 1, z >= 0.
     Positive b, 'plain': z_ij <= active_i, z_ij <= active_j per pair.
-    Positive b, 'budget' (the default): 'plain' plus, per action i with positive partners,
+    Positive b, 'budget': 'plain' plus, per action i with positive partners,
     limit L and year, the budget cut sum_j a_j z_ij <= (L - a_i) active_i, a being what an
     active action surely uses of the limit's resource [resource units]: if i runs, the
     partners running with it must fit in what i leaves. It is the limit row multiplied by
@@ -120,11 +121,14 @@ def add_synergies(f: Formulation, model: Model, formulation: str = "budget",
     Positive b, 'glover' (Glover 1975): per action i and year, w_i <= sum_j b_ij active_j and
     w_i <= (sum_j b_ij) active_i: two rows per action instead of two per pair, but a weaker
     relaxation than 'plain'.
-    Why 'budget' is the default: on the dense benchmark (100 actions, a quarter of all pairs
-    with a bonus, HiGHS; benchmarks/README.md) it was the fastest, 'plain' next and 'glover'
-    slowest by far; on sparse models the three take about the same time. The cut is implied
-    by the plain rows when an action's partners all fit in L together (true of that
-    benchmark), so the gain is the solver's (more rows to derive its own cuts from): measured,
+    'auto' (the default): 'budget' when the paired actions have on average DENSE_PARTNERS
+    or more positive partners, 'plain' otherwise. Measured with HiGHS (benchmarks/README.md):
+    on the dense benchmark (100 actions, a quarter of all pairs with a bonus, about 25
+    partners each) 'budget' was the fastest, 'plain' next and 'glover' slowest by far; at
+    about 10 partners 'budget' still won (2 of 3 seeds); at 2 to 5 partners, and on the sparse
+    200-action benchmark (1 partner), 'plain' was faster (0.18 s against 0.24 s at 200
+    actions). The cut is implied by the plain rows when an action's partners all fit in L
+    together, so the gain is the solver's (more rows to derive its own cuts from): measured,
     not guaranteed.
     """
     pairs = model.interactions[model.interactions["kind"] == "synergy"]
@@ -132,6 +136,8 @@ def add_synergies(f: Formulation, model: Model, formulation: str = "budget",
         return
     if formulation not in SYNERGY_FORMULATIONS:
         raise ValueError(f"synergy formulation must be one of {SYNERGY_FORMULATIONS}")
+    if formulation == "auto":
+        formulation = "budget" if _mean_partners(pairs) >= DENSE_PARTNERS else "plain"
     owned: dict[str, list[tuple[str, float]]] = defaultdict(list)
     partners: dict[str, dict[str, dict[int, pulp.LpVariable]]] = defaultdict(dict)
     for pair in pairs.itertuples():
@@ -157,6 +163,16 @@ def add_synergies(f: Formulation, model: Model, formulation: str = "budget",
             f.add(_expression([(w, 1.0)] + [(v, -bound) for v, _ in f.active_terms(owner, year)])
                   <= 0, f"synergy_self_{f.token[owner]}_y{year}")
             f.objective.append((w, 1.0 / f.horizon))
+
+
+def _mean_partners(pairs: pd.DataFrame) -> float:
+    """Mean number of positive synergy partners of the actions that have any."""
+    partners: dict[str, set[str]] = defaultdict(set)
+    for pair in pairs[pairs["bonus"] > 0].itertuples():
+        a, b = pair.members
+        partners[a].add(b)
+        partners[b].add(a)
+    return sum(map(len, partners.values())) / len(partners) if partners else 0.0
 
 
 def _add_pair(f: Formulation, name: str, a: str, b: str,
@@ -341,7 +357,7 @@ def _safe(text: str) -> str:
 
 def build_model(model: Model, values: pd.Series, *, limits: dict[str, float] | None = None,
                 horizon: int | None = None, include: Iterable[str] = (),
-                exclude: Iterable[str] = (), synergy: str = "budget") -> Formulation:
+                exclude: Iterable[str] = (), synergy: str = "auto") -> Formulation:
     """The whole MILP, one family at a time."""
     horizon = horizon or model.horizon
     f = Formulation(pulp.LpProblem("portfolio", pulp.LpMaximize), horizon,
@@ -367,7 +383,7 @@ def optimise(model: Model, limits: dict[str, float] | None = None, solver: str =
              weights: pd.Series | None = None, values: pd.Series | None = None,
              horizon: int | None = None, include: Iterable[str] = (),
              exclude: Iterable[str] = (), time_limit: float | None = None,
-             synergy: str = "budget", explain: bool = True) -> PortfolioResult:
+             synergy: str = "auto", explain: bool = True) -> PortfolioResult:
     """The portfolio of most value [value points] within every limit and rule.
 
     limits: {resource: amount} replacing a resource's whole-horizon limit.

@@ -40,7 +40,7 @@ class Reoptimiser:
 
     def __init__(self, model: Model, *, limits: dict[str, float] | None = None,
                  horizon: int | None = None, include: Iterable[str] = (),
-                 exclude: Iterable[str] = (), synergy: str = "budget"):
+                 exclude: Iterable[str] = (), synergy: str = "auto"):
         make_solver("highs")
         self.model = model
         self.include, self.exclude = tuple(include), tuple(exclude)
