@@ -135,6 +135,24 @@ def test_solves_with_different_thread_counts_all_succeed(example_model):
     assert highs._running == 0
 
 
+def test_thread_counts_may_change_between_solves_made_in_other_threads(example_model):
+    """A pool reset made in one thread leaves other threads' handles stale ("Not Set" before
+    highs.py refreshed them): the main thread, then a worker thread, then the main thread."""
+    other = random_model(40, 1)
+    results = [Reoptimiser(example_model).optimise(threads=2).status]
+
+    def worker() -> None:
+        results.append(Reoptimiser(other).optimise(threads=1).status)
+
+    for _ in range(2):
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        results.append(Reoptimiser(example_model).optimise(threads=1).status)
+        results.append(Reoptimiser(other).optimise(threads=2).status)
+    assert results == ["optimal"] * 7
+
+
 def test_solves_in_parallel_threads_equal_sequential_ones():
     model = random_model(40, 2)
     budgets = np.linspace(0.1, 0.9, 8) * float(model.actions["cost"].sum())

@@ -34,22 +34,30 @@ def available() -> bool:
 
 # HiGHS starts one thread pool per process at its first solve; a later solve that asks for a
 # different thread count fails ("Not Set") unless the pool is reset, which is only safe while
-# no solve is running. So every solve goes through `_thread_pool`.
+# no solve is running. Each thread also keeps its own handle on the pool, which a reset made in
+# another thread leaves stale: a thread refreshes it before its first solve after a reset.
+# So every solve goes through `_thread_pool`.
 _pool_lock = threading.Lock()
 _pool_threads: int | None = None  # the count the running pool was started with
+_pool_generation = 0  # how many times the pool was reset
 _running = 0
+_this_thread = threading.local()
 
 
 @contextmanager
 def _thread_pool(wanted: int):
     """Yield the thread count to ask for: `wanted` unless other solves are running with another."""
-    global _pool_threads, _running
+    global _pool_threads, _pool_generation, _running
     with _pool_lock:
         if _pool_threads is None:
             _pool_threads = wanted
         elif wanted != _pool_threads and _running == 0:
             highspy.Highs.resetGlobalScheduler(True)
             _pool_threads = wanted
+            _pool_generation += 1
+        if getattr(_this_thread, "generation", 0) != _pool_generation:
+            highspy.Highs.resetThreadScheduler(True)  # drop this thread's handle on an old pool
+            _this_thread.generation = _pool_generation
         threads = _pool_threads
         _running += 1
     try:
