@@ -6,7 +6,9 @@ thread), then a control is set as a lead would move it. Timed per change:
   frontier marker (and timeline) are updated; target: median < 100 ms on the worked example,
   < 500 ms on a 200-action model (`random_model(200, seed=0)`, and the same with funding
   streams and theme / lead limits, a harder MILP);
-- `optimise ms`: the controller's re-optimisation within it (build + solve + evaluate), and
+- `optimise ms`: the controller's re-optimisation within it (`Reoptimiser.optimise`: change
+  the numbers that moved in the kept MILP, solve, check the answer; building the MILP too when
+  include / exclude / horizon / streams change), and
   `solve ms`: the solver alone; `solve share` = solve / views (the rest is overhead);
 - `slow views ms`: until the background thread has also redrawn the frontier (when the settings
   it depends on changed) and the explanation (one solve per action).

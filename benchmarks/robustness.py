@@ -1,7 +1,8 @@
 """Monte Carlo robustness on the worked example: wall time with 1 and 2 workers.
 
 Each run is `wb.robustness(model, samples=N, seed=run)`: N draws of weights and scores, each
-re-optimised to proven optimality with HiGHS. With 1 worker the draws run in this process; with
+re-optimised to proven optimality with HiGHS (each chunk of draws on one `Reoptimiser`: the
+MILP built once, each draw warm-started from the best portfolio found so far). With 1 worker the draws run in this process; with
 K > 1 they run on a process pool of K spawned workers, made once and reused by every run (its
 start-up is timed separately). The table gives the median, min and max wall time [s] over the
 runs, the solves per second (N / median) and the issue's target (under 20 s for 1,000 draws
