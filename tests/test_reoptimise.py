@@ -21,7 +21,7 @@ from workbench.reoptimise import Reoptimiser
 from workbench.robustness import ValueMap, draw_inputs, plan_draws, run_draws
 from workbench.scoring import action_values
 
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -209,3 +209,17 @@ def test_draws_on_one_reoptimiser_equal_draws_solved_from_scratch(example_model)
         check = wb.evaluate(example_model, record["selected"], values=values)
         assert check.status == "feasible"
         assert check.value["total"] == pytest.approx(record["value"])
+
+
+def test_an_answer_that_does_not_match_its_objective_is_solved_again():
+    """HiGHS 1.16, given a start, once reported a better portfolio's objective but handed back
+    the start itself (budget 0, then 2/11, then 4/11 of what all five actions cost); the
+    Reoptimiser notices and solves again from scratch instead of failing its check."""
+    model = random_model(5, 5)
+    top = float(model.actions["cost"].sum())
+    reoptimiser = Reoptimiser(model, limits={"cost": top})
+    for share in (0, 2, 4, 6, 8, 10):
+        budget = top * share / 11
+        again = reoptimiser.optimise(limits={"cost": budget}, explain=False)
+        assert again.objective == pytest.approx(
+            wb.optimise(model, limits={"cost": budget}).objective)

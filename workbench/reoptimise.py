@@ -22,7 +22,7 @@ from .highs import HighsProblem
 from .model import Model, PortfolioResult
 from .portfolio import FOUND, Rules, build_model, read_result, standalone_terms
 from .schedule import active_years, resource_limits
-from .scoring import action_values
+from .scoring import action_values, criterion_values
 from .solvers import held_outcome, make_solver, solver_failed
 
 KEEP_ANSWERS = 32  # distinct answers kept for warm starts
@@ -48,7 +48,8 @@ class Reoptimiser:
             if action not in model.actions.index:
                 raise ModelError(f"unknown action {action!r} to include or exclude")
         began = time.perf_counter()
-        self.values = action_values(model)
+        self.partial = criterion_values(model)  # action x criterion, whatever the weights
+        self.values = action_values(model, partial=self.partial)
         self.formulation = build_model(model, self.values, limits=limits, horizon=horizon,
                                        include=self.include, exclude=self.exclude,
                                        synergy=synergy)
@@ -78,7 +79,8 @@ class Reoptimiser:
         a resource not named has the limit this Reoptimiser was made with.
         """
         began = time.perf_counter()
-        used = values if values is not None else action_values(self.model, weights)
+        used = values if values is not None else action_values(self.model, weights,
+                                                               partial=self.partial)
         self._set_values(used)
         current = self._set_limits({**self.built_limits, **(limits or {})})
         setup_seconds = time.perf_counter() - began

@@ -47,10 +47,15 @@ def criterion_values(model: Model, scores: pd.DataFrame | None = None,
 
 
 def action_values(model: Model, weights: pd.Series | None = None,
-                  scores: pd.DataFrame | None = None) -> pd.Series:
-    """Standalone value of each action in value points (0..100)."""
+                  scores: pd.DataFrame | None = None,
+                  partial: pd.DataFrame | None = None) -> pd.Series:
+    """Standalone value of each action in value points (0..100).
+
+    partial: `criterion_values(model, scores)` if already worked out (it does not depend on
+    the weights, so a caller trying many weights computes it once)."""
     weights = model.criteria["weight"] if weights is None else weights
-    values = criterion_values(model, scores) @ normalised_weights(weights.reindex(model.criteria.index))
+    table = criterion_values(model, scores) if partial is None else partial
+    values = table @ normalised_weights(weights.reindex(model.criteria.index))
     return values.rename("value")
 
 

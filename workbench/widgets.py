@@ -89,6 +89,7 @@ class WhatIf:
         self._explanations: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
         self._reoptimisers: OrderedDict[tuple, Reoptimiser] = OrderedDict()
         self._solve_lock = threading.Lock()
+        self._whole_limits: dict[int, dict[str, float]] = {}
         start = Scenario()
         if scenario:
             try:
@@ -398,16 +399,16 @@ class WhatIf:
         else:
             with self._solve_lock:
                 result = self._reoptimiser(settings, model, options).optimise(
-                    weights=options["weights"], limits=self._limits_for(model, options))
+                    weights=options["weights"], limits=self._limits_for(options))
         with self._lock:
             _remember(self._results, key, result, CACHE_SIZE)
         return result
 
     def _reoptimiser(self, settings: Scenario, model: Model, options: dict) -> Reoptimiser:
         """The MILP for these settings, kept while only weights and resource limits change."""
-        varied = tuple(sorted(options["limits"] or {}))
+        own = self._own_limits(options["horizon"])
         key = (settings.changed(limits={}, weights={}, stakeholder=AGREED, name="").key(),
-               tuple(r for r in varied if not self._has_whole_limit(model, r, options)))
+               tuple(sorted(r for r in options["limits"] or {} if r not in own)))
         with self._lock:
             if key in self._reoptimisers:
                 self._reoptimisers.move_to_end(key)
@@ -418,17 +419,19 @@ class WhatIf:
             _remember(self._reoptimisers, key, reoptimiser, REOPTIMISERS)
         return reoptimiser
 
-    @staticmethod
-    def _has_whole_limit(model: Model, resource: str, options: dict) -> bool:
-        rows = resource_limits(model, None, options["horizon"] or model.horizon)
-        return bool(((rows["resource"] == resource) & (rows["year"] == 0)).any())
+    def _own_limits(self, horizon: int | None) -> dict[str, float]:
+        """The model's own whole-horizon limits {resource: amount} (worked out once)."""
+        horizon = horizon or self.model.horizon
+        if horizon not in self._whole_limits:
+            rows = resource_limits(self.model, None, horizon)
+            whole = rows[rows["year"] == 0]
+            self._whole_limits[horizon] = dict(zip(whole["resource"],
+                                                   whole["limit"].astype(float)))
+        return self._whole_limits[horizon]
 
-    @staticmethod
-    def _limits_for(model: Model, options: dict) -> dict[str, float]:
+    def _limits_for(self, options: dict) -> dict[str, float]:
         """Every whole-horizon limit in force: the model's own, then the settings' changes."""
-        rows = resource_limits(model, options["limits"], options["horizon"] or model.horizon)
-        whole = rows[rows["year"] == 0]
-        return dict(zip(whole["resource"], whole["limit"].astype(float)))
+        return {**self._own_limits(options["horizon"]), **(options["limits"] or {})}
 
 
 def _remember(cache: OrderedDict, key, value, size: int) -> None:
