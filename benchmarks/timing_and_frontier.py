@@ -6,8 +6,9 @@
    (`random_model(200, seed, horizon=3, cluster_every=10)`), solved to optimality (gap 0):
    median over `runs` seeds; target < 2 s.
 2. A 50-point frontier of a 200-action single-year model: median over `runs` seeds; target < 5 s.
-   `wb.frontier` solves two levels at a time on two threads (each level on one HiGHS thread,
-   the MILP built once per thread and warm-started); the same one level at a time beside it.
+   `wb.frontier` solves the top level first (levels from its optimum's cost up share that
+   optimum), then the rest two at a time on two threads (each level on one HiGHS thread, the
+   MILP built once per thread and warm-started); the same one level at a time beside it.
 3. The adaptive frontier against a 50-point grid, side by side: how many optimisations each
    needs and how long it takes, on the worked example (exact walk) and on a 200-action model
    (walk with a resolution of 1/50 of the range, so both have the same granularity).

@@ -77,8 +77,9 @@ def frontier(model: Model, budgets: Iterable[float] | None = None, resource: str
             raise ModelError(f"frontier: resolution={resolution!r} cannot be negative")
         levels = None
     if levels is not None:
-        found = list(zip(levels, _solve_levels(make_solver, levels, parallel)))
-        solves = len(levels)
+        results = _solve_levels(make_solver, levels, parallel, resource)
+        found = list(zip(levels, results))
+        solves = len({id(result) for result in results})
     else:
         solve_at = make_solver(1)
         found, solves = _walk(solve_at, resource, top, resolution)
@@ -104,15 +105,33 @@ def _level_solver(model: Model, resource: str, top: float, limits: dict, options
     return make
 
 
-def _solve_levels(make_solver, levels: list[float], parallel: int) -> list[PortfolioResult]:
-    """Every level, `parallel` at a time: worker k solves levels k, k + parallel, ... in
-    ascending order, each warm-started from the last (which still fits a larger budget)."""
-    parallel = max(1, min(int(parallel), len(levels)))
+def _solve_levels(make_solver, levels: list[float], parallel: int,
+                  resource: str) -> list[PortfolioResult]:
+    """Every level: the top one first, then the rest `parallel` at a time.
+
+    The top level's optimum is also the optimum at every level from its cost up: a smaller
+    budget that it still fits cannot buy more than the top budget does. So those levels take
+    its answer without a solve (on generated 200-action models a third of a 50-point grid,
+    where the other resource is the limit). Of the rest, worker k solves levels k,
+    k + parallel, ... in ascending order, each warm-started from the last (which still fits
+    a larger budget).
+    """
     results: list[PortfolioResult | None] = [None] * len(levels)
+    if not levels:
+        return results
+    parallel = max(1, min(int(parallel), len(levels)))
+    top = make_solver(parallel)(levels[-1])
+    results[-1] = top
+    if top.status == "optimal":
+        for j, budget in enumerate(levels[:-1]):
+            if budget >= top.cost[resource]:
+                results[j] = top
+    todo = [j for j, result in enumerate(results) if result is None]
+    parallel = max(1, min(parallel, len(todo)))
 
     def work(k: int) -> None:
         solve_at = make_solver(parallel)
-        for j in range(k, len(levels), parallel):
+        for j in todo[k::parallel]:
             results[j] = solve_at(levels[j])
 
     if parallel == 1:
