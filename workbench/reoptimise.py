@@ -58,7 +58,7 @@ class Reoptimiser:
             self.held = HighsProblem(self.formulation.problem)
         except Exception as error:  # noqa: BLE001 - as solvers.solve: one clear line
             raise solver_failed("highs", error) from error
-        self.build_seconds = time.perf_counter() - began
+        self.build_seconds = time.perf_counter() - began  # building and handing over [s]
         whole = resource_limits(model, limits, self.horizon)
         whole = whole[whole["year"] == 0]
         self.limits = dict(zip(whole["resource"], whole["limit"].astype(float)))
@@ -66,17 +66,13 @@ class Reoptimiser:
         self.answers: list[np.ndarray] = []
         self.checks: OrderedDict[tuple, PortfolioResult] = OrderedDict()
 
-    def can_vary(self, resource: str) -> bool:
-        """Whether a resource's whole-horizon limit is a row here (so it can be changed)."""
-        return resource in self.limits
-
     def optimise(self, *, values: pd.Series | None = None, weights: pd.Series | None = None,
                  limits: dict[str, float] | None = None, time_limit: float | None = None,
                  threads: int | None = None, explain: bool = True) -> PortfolioResult:
         """As `optimise(model, ...)` with this object's fixed settings.
 
-        limits: {resource: amount} for resources with a whole-horizon limit (`can_vary`);
-        a resource not named has the limit this Reoptimiser was made with.
+        limits: {resource: amount} for resources with a whole-horizon limit (those in
+        `self.limits`); a resource not named has the limit this Reoptimiser was made with.
         """
         began = time.perf_counter()
         used = values if values is not None else action_values(self.model, weights,
