@@ -99,6 +99,17 @@ def test_optimise_text(capsys):
     assert "value: " in out and "selected (" in out
 
 
+def test_text_shows_the_limit_in_force(capsys):
+    """`--limit` replaces the model's limit, and the text says the one that was used."""
+    code, out, _ = run(capsys, "optimise", EXAMPLE, "--limit", "cost=500000")
+    assert code == 0
+    cost_line = next(line for line in out.splitlines() if line.startswith("cost: "))
+    assert cost_line.endswith(" of 500,000")
+    code, out, _ = run(capsys, "optimise", EXAMPLE)
+    assert next(line for line in out.splitlines() if line.startswith("cost: ")).endswith(
+        " of 680,000")
+
+
 def test_limit_option_tightens_the_budget(capsys):
     full = optimise_json(capsys)
     tight = optimise_json(capsys, "--limit", "cost=400000", "--limit", "staff_fte=3")

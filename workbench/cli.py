@@ -53,7 +53,8 @@ def _print_json(data) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
-def _format_portfolio(model, result) -> str:
+def _format_portfolio(model, result, limits: dict[str, float] | None = None) -> str:
+    """The result in words; `limits`: the limits in force where they differ from the model's."""
     lines = [f"status: {result.status} (solver {result.solver}, "
              f"{result.solve_seconds * 1000:.0f} ms)"]
     if result.status not in ("optimal", "time_limit", "feasible"):
@@ -62,9 +63,10 @@ def _format_portfolio(model, result) -> str:
     value = result.value
     lines.append(f"value: {value['total']:.1f} points = {value['standalone']:.1f} standalone "
                  f"+ {value['synergy']:.1f} synergy + {value['critical_mass']:.1f} critical mass")
-    limits = model.resources[model.resources["year"].isna()].set_index("resource")["limit"]
+    whole = model.resources[model.resources["year"].isna()].set_index("resource")["limit"]
+    in_force = {**whole.to_dict(), **(limits or {})}
     for resource, used in result.cost.items():
-        limit = f" of {limits[resource]:,.6g}" if resource in limits.index else ""
+        limit = f" of {in_force[resource]:,.6g}" if resource in in_force else ""
         lines.append(f"{resource}: {used:,.6g}{limit}")
     lines.extend(f"warning: {w}" for w in result.warnings)
     table = model.actions.loc[list(result.selected), ["name", "theme", "lead",
@@ -113,7 +115,7 @@ def cmd_optimise(args) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
-        print(_format_portfolio(model, result))
+        print(_format_portfolio(model, result, limits))
     if result.status not in ("optimal", "time_limit"):
         print(f"workbench: no portfolio satisfies every constraint ({result.status})",
               file=sys.stderr)
