@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager
-
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import pulp
@@ -83,8 +82,7 @@ def options_for(integers: int, time_limit: float | None = None) -> dict:
     if integers <= SMALL_MODEL:
         options.update(mip_heuristic_effort=0.0, mip_allow_restart=False,
                        mip_pscost_minreliable=0)
-    if time_limit is not None:
-        options["time_limit"] = float(time_limit)
+    options["time_limit"] = np.inf if time_limit is None else float(time_limit)
     return options
 
 
@@ -106,7 +104,6 @@ class HighsProblem:
     """
 
     def __init__(self, problem: pulp.LpProblem):
-        self.problem = problem
         self.variables = problem.variables()
         self.column = {v.name: k for k, v in enumerate(self.variables)}
         constraints = problem.constraints()  # a list, as in PuLP 4
@@ -142,7 +139,7 @@ class HighsProblem:
         sense = highspy.ObjSense.kMaximize if self.maximise else highspy.ObjSense.kMinimize
         status = self.highs.passModel(
             n, len(row_lower), len(index), int(highspy.MatrixFormat.kRowwise), int(sense),
-            float(getattr(objective, "constant", 0.0)), cost, np.nan_to_num(lower, neginf=-highspy.kHighsInf),
+            self.offset, cost, np.nan_to_num(lower, neginf=-highspy.kHighsInf),
             np.nan_to_num(upper, posinf=highspy.kHighsInf),
             np.nan_to_num(self.row_lower, neginf=-highspy.kHighsInf),
             np.nan_to_num(self.row_upper, posinf=highspy.kHighsInf),
@@ -220,8 +217,6 @@ class HighsProblem:
         options = {**options_for(integers, time_limit), **warm_options(integers, start is not None)}
         for option, value in options.items():
             self.highs.setOptionValue(option, value)
-        if time_limit is None:
-            self.highs.setOptionValue("time_limit", np.inf)
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(start)

@@ -307,7 +307,7 @@ def run_draws(model: Model, plan: DrawPlan, draws: list[tuple[int, np.random.See
     Reoptimiser: the MILP is built once and each draw starts from the best portfolio so far.
     """
     solve = _draw_solver(model, plan, optimise_kwargs)
-    shares = pd.Series(horizon_shares(model, baseline)) if baseline is not None else None
+    shares = horizon_shares(model, baseline) if baseline is not None else None
     records = []
     for draw, seed in draws:
         values, drawn = draw_inputs(model, plan, seed)
@@ -319,16 +319,11 @@ def run_draws(model: Model, plan: DrawPlan, draws: list[tuple[int, np.random.See
             "draw": draw, "status": result.status, "value": result.value["total"],
             "standalone": result.value["standalone"], "synergy": result.value["synergy"],
             "critical_mass": result.value["critical_mass"],
-            "baseline_value": _fixed_value(baseline, shares, values) if fits else np.nan,
+            "baseline_value": portfolio_value(model, baseline, values, shares) if fits
+            else np.nan,
             "selected": result.selected if solved else (),
         })
     return records
-
-
-def _fixed_value(result: PortfolioResult, shares: pd.Series, values: pd.Series) -> float:
-    """`portfolio_value` with the horizon shares worked out once."""
-    standalone = float((values.reindex(shares.index) * shares).sum()) if len(shares) else 0.0
-    return standalone + result.value["synergy"] + result.value["critical_mass"]
 
 
 REOPTIMISER_FIXED = ("limits", "horizon", "include", "exclude", "synergy")
@@ -356,9 +351,13 @@ def _still_fits(drawn: Model, baseline: PortfolioResult, values: pd.Series,
     return evaluate(drawn, baseline.start_year, values=values, **rules).status == "feasible"
 
 
-def portfolio_value(model: Model, result: PortfolioResult, values: pd.Series) -> float:
-    """A fixed portfolio's value [value points] when the action values change (bonuses do not)."""
-    standalone = sum(values[a] * share for a, share in horizon_shares(model, result).items())
+def portfolio_value(model: Model, result: PortfolioResult, values: pd.Series,
+                    shares: dict[str, float] | None = None) -> float:
+    """A fixed portfolio's value [value points] when the action values change (bonuses do not).
+
+    shares: `horizon_shares(model, result)`, if already worked out (many draws, one portfolio)."""
+    shares = horizon_shares(model, result) if shares is None else shares
+    standalone = sum(values[a] * share for a, share in shares.items())
     return float(standalone + result.value["synergy"] + result.value["critical_mass"])
 
 
