@@ -1,5 +1,7 @@
 """Security: nothing read from a model is executed, and files made for spreadsheets cannot run
-as formulas. (`workbench app` binding to 127.0.0.1 is tested with the app, in test_app.)
+as formulas. (`workbench app` listening only on 127.0.0.1 unless told otherwise is tested with the
+app, in test_browser.py: test_the_app_listens_on_loopback_and_hides_the_code and
+test_another_interface_needs_an_explicit_flag.)
 """
 from __future__ import annotations
 
