@@ -45,7 +45,8 @@ NASTY = ["", " ", "nan", "NaN", "inf", "-inf", "-1", "0", "-0", "2.5", "1e308", 
 
 
 def fuzz_settings(name: str):
-    return settings(max_examples=EXAMPLES[name], deadline=DEADLINE, derandomize=False,
+    """Randomness follows the loaded profile: derandomized in CI (conftest.py), exploring locally."""
+    return settings(max_examples=EXAMPLES[name], deadline=DEADLINE,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
