@@ -44,6 +44,7 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 NAME_LENGTH = 60  # longest generated interaction name (solvers' LP files limit name length)
+OTHER_SHEETS = ("scenarios",)  # read from a workbook for `read_table`, not by `load`
 
 
 class _Table:
@@ -211,7 +212,7 @@ class _Workbook:
         try:
             for sheet in book.worksheets:
                 name = sheet.title.strip().lower().removesuffix(".csv")
-                if name not in SCHEMAS:
+                if name not in SCHEMAS and name not in OTHER_SHEETS:
                     continue
                 if name in titles:
                     report.add(path.name, None, None, f"sheets {titles[name]!r} and "
@@ -874,3 +875,59 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
         settings=settings,
         source=source,
     )
+
+
+# ---------------------------------------------------------------- one table, for other modules
+
+
+def read_table(path: str | Path, name: str) -> tuple[pd.DataFrame | None, str]:
+    """One table read exactly as `load` reads it, without validating its values.
+
+    path: a model folder (its `<name>.csv`), an .xlsx workbook (its sheet `name`) or a CSV file.
+    Cells are text, stripped, with formula escapes undone; blank rows are dropped and each row
+    keeps its spreadsheet number under ROW. Returns the table and its label (as problems name
+    it), or None and the label when there is no such table; an empty file gives a table with
+    no columns. An unreadable file or a broken layout (unnamed or repeated columns, rows with
+    more cells than the header) raises one ModelError.
+    """
+    path = Path(path)
+    report = _Report()
+    if path.is_dir():
+        path = path / f"{name}.csv"
+    if path.suffix.lower() == ".xlsx":
+        label = f"{path.name}[{name}]"
+        if not path.is_file():
+            return None, label
+        book = _Workbook(path, report)
+        report.raise_if_any()
+        rows = book.sheets.get(name)
+        table = None if rows is None else _rows_to_table(rows, label, report)
+    else:
+        label = path.name
+        table = _Folder(path.parent).read(_OneFile(path.name), report)
+    if table is None:
+        return None, label
+    empty = [p for p in report.problems if p.message.startswith("is empty")]
+    if empty and len(report.problems) == 1:
+        return pd.DataFrame({ROW: pd.Series(dtype=int)}), label
+    report.raise_if_any()
+    return pd.DataFrame(table.columns, dtype=object), label
+
+
+class _OneFile:
+    """Stands for a schema where only the file name is needed (a CSV file outside SCHEMAS)."""
+
+    def __init__(self, file: str):
+        self.file = file
+
+
+def parse_number(text: str) -> tuple[float, str]:
+    """A cell read as `load` reads a number (thousands separators allowed: 1,250,000).
+
+    Returns the number and "", or NaN and what is wrong with the text (e.g. "'x' is not a
+    number"); a blank cell gives NaN and "".
+    """
+    report = _Report()
+    number = _number(text, 0, "", "", report, required=False, minimum=None, integer=False,
+                     default=math.nan)
+    return number, report.problems[0].message if report.problems else ""
