@@ -4,6 +4,8 @@ Figures are made with matplotlib's object API on an Agg canvas: no pyplot, no gl
 switch, no figure registry to close. A notebook cell ending with a figure shows it as PNG.
 Artists a reader would count carry a `gid` ("actions", "synergy", "requires", "excludes",
 "critical_mass", "critical_mass_member"), so tests can check what is drawn, not pixels.
+Every name from the model (action, criterion, theme, stakeholder, cluster, portfolio, resource)
+reaches a chart through `as_text`, so a `$` in a name is shown, never read as maths.
 """
 from __future__ import annotations
 
@@ -59,9 +61,16 @@ def theme_colours(model: Model) -> dict[str, tuple]:
     return {theme: palette(k % 10) for k, theme in enumerate(themes)}
 
 
-def _short(text: str) -> str:
-    text = str(text)
-    return text if len(text) <= LABEL_LENGTH else text[:LABEL_LENGTH - 1] + "…"
+def as_text(name) -> str:
+    """A name from the model as chart text: `$` escaped, since matplotlib reads `$...$` as maths
+    (an action called 'Fund $5 $10 vouchers' would otherwise draw maths, or fail to draw)."""
+    return str(name).replace("$", r"\$")
+
+
+def _short(name) -> str:
+    """A name shortened to LABEL_LENGTH characters for an axis, as chart text."""
+    text = str(name)
+    return as_text(text if len(text) <= LABEL_LENGTH else text[:LABEL_LENGTH - 1] + "…")
 
 
 def _stakeholder_names(model: Model) -> dict[str, str]:
@@ -90,7 +99,7 @@ def plot_values(score_table: pd.DataFrame) -> Chart:
     criteria = [c for c in score_table.columns if c not in SCORE_SUMMARY_COLUMNS
                 and pd.api.types.is_numeric_dtype(score_table[c])]
     table = score_table.sort_values("value", kind="stable")
-    labels = [_short(n) for n in table["name"]] if "name" in table else list(table.index)
+    labels = [_short(n) for n in (table["name"] if "name" in table else table.index)]
     figure = new_figure(10, 1.2 + 0.3 * len(table))
     axes = figure.add_subplot()
     positions = np.arange(len(table))
@@ -98,7 +107,8 @@ def plot_values(score_table: pd.DataFrame) -> Chart:
     palette = colormaps["tab10"]
     for k, criterion in enumerate(criteria):
         widths = table[criterion].to_numpy(dtype=float)
-        axes.barh(positions, widths, left=left, label=criterion, color=palette(k % 10))
+        axes.barh(positions, widths, left=left, label=as_text(criterion),
+                  color=palette(k % 10))
         left += widths
     for y, value in zip(positions, table["value"]):
         axes.text(value + 0.5, y, f"{value:.1f}", va="center", fontsize=8)
@@ -136,7 +146,8 @@ def plot_stakeholder_spread(model: Model, own_weights: bool = False) -> Chart:
     palette = colormaps["tab10"]
     for k, group in enumerate(table.columns):
         axes.scatter(table[group], positions, marker=markers[k % len(markers)], s=36,
-                     color=palette(k % 10), label=names.get(group) or group, zorder=3)
+                     color=palette(k % 10), label=as_text(names.get(group) or group),
+                     zorder=3)
     axes.scatter(agreed, positions, marker="|", s=200, color="black", linewidths=2,
                  label="agreed value (all groups' scores)", zorder=2)
     labels = [f"{_short(model.actions.at[a, 'name'])} ({spread[a]:.0f})" for a in order]
@@ -166,7 +177,7 @@ def plot_weights(model: Model) -> Chart:
     for k, column in enumerate(table.columns):
         colour = "black" if column == "agreed" else palette((k - 1) % 10)
         axes.bar(positions + (k - (table.shape[1] - 1) / 2) * width, table[column], width,
-                 label=names.get(column, column), color=colour)
+                 label=as_text(names.get(column, column)), color=colour)
     axes.set_xticks(positions, model.criteria["name"].map(_short), rotation=20, ha="right",
                     fontsize=8)
     axes.set_ylabel("weight [% of all weights]")
@@ -271,7 +282,7 @@ def plot_interactions(model: Model, result: PortfolioResult | None = None) -> Ch
         members = model.actions.index[model.actions["theme"] == theme]
         chosen = [m in selected for m in members]
         axes.scatter(layout.loc[members, "x"], layout.loc[members, "y"], gid="actions",
-                     color=colour, label=theme, zorder=4,
+                     color=colour, label=as_text(theme), zorder=4,
                      s=[160 if c else 70 for c in chosen],
                      alpha=None if result is None else [1.0 if c else 0.35 for c in chosen],
                      edgecolors=["black" if c and result is not None else "white"
@@ -280,7 +291,7 @@ def plot_interactions(model: Model, result: PortfolioResult | None = None) -> Ch
     for action, row in layout.iterrows():
         degrees = math.degrees(row.angle) % 360
         right = degrees <= 90 or degrees >= 270
-        axes.text(1.09 * row.x, 1.09 * row.y, action, fontsize=7.5,
+        axes.text(1.09 * row.x, 1.09 * row.y, as_text(action), fontsize=7.5,
                   rotation=degrees if right else degrees - 180, rotation_mode="anchor",
                   ha="left" if right else "right", va="center",
                   alpha=1.0 if action in selected else 0.5)
@@ -294,7 +305,8 @@ def plot_interactions(model: Model, result: PortfolioResult | None = None) -> Ch
         handles.append(Line2D([], [], marker="o", color="white", markeredgecolor="black",
                               markeredgewidth=2, markerfacecolor="#bdbdbd", markersize=11,
                               label="selected"))
-    theme_legend = axes.legend(handles=[Patch(color=c, label=t) for t, c in colours.items()],
+    theme_legend = axes.legend(handles=[Patch(color=c, label=as_text(t))
+                                        for t, c in colours.items()],
                                loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
                                title="theme")
     axes.add_artist(theme_legend)
@@ -328,8 +340,9 @@ def _draw_clusters(axes, clusters: pd.DataFrame, position: dict,
                       color=colour, linewidth=1, linestyle=":", zorder=1, alpha=strength)
         axes.scatter([hub[0]], [hub[1]], marker="s", s=90, color=colour, edgecolors="black",
                      gid="critical_mass", zorder=3, alpha=strength)
-        axes.annotate(f"{row.name}\n{int(row.threshold)} of {len(row.members)} needed: "
-                      f"+{row.bonus:g}" + ("" if funded is None else f" ({funded} funded)"),
+        axes.annotate(f"{as_text(row.name)}\n{int(row.threshold)} of {len(row.members)} "
+                      f"needed: +{row.bonus:g}"
+                      + ("" if funded is None else f" ({funded} funded)"),
                       hub, xytext=(0, 9), textcoords="offset points", ha="center",
                       fontsize=7, zorder=5,
                       bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8,
@@ -348,12 +361,13 @@ def plot_cluster_contributions(model: Model, result: PortfolioResult) -> Chart:
     rows = []
     for row in model.interactions[model.interactions["kind"] == "critical_mass"].itertuples():
         funded = sum(m in result.selected for m in row.members)
-        rows.append((f"{row.name} ({funded} of {len(row.members)} funded, "
+        rows.append((f"{as_text(row.name)} ({funded} of {len(row.members)} funded, "
                      f"{int(row.threshold)} needed)", float(earned.get(row.name, 0.0)),
                      "critical_mass"))
     for row in model.interactions[model.interactions["kind"] == "synergy"].itertuples():
         if row.name in earned.index:
-            rows.append((" + ".join(row.members), float(earned[row.name]), "synergy"))
+            rows.append((as_text(" + ".join(row.members)), float(earned[row.name]),
+                         "synergy"))
     table = pd.DataFrame(rows, columns=["label", "earned", "kind"]).sort_values(
         "earned", kind="stable")
     figure = new_figure(10, 1.6 + 0.32 * max(1, len(table)))
@@ -403,18 +417,18 @@ def plot_timeline(result: PortfolioResult, model: Model, resource: str | None = 
     gantt.barh(positions, plan["end_year"] - plan["start_year"] + 1, left=plan["start_year"],
                color=[colours[t] for t in plan["theme"]], height=0.7, edgecolor="white")
     gantt.set_yticks(positions, plan["name"].map(_short), fontsize=8)
-    gantt.legend(handles=[Patch(color=c, label=t) for t, c in colours.items()
+    gantt.legend(handles=[Patch(color=c, label=as_text(t)) for t, c in colours.items()
                           if t in set(plan["theme"])], fontsize=8, title="theme",
                  loc="upper left", bbox_to_anchor=(1.0, 1.0))
     gantt.set_title(f"{len(plan)} actions over {horizon} year(s)", fontsize=10)
     years = np.arange(1, horizon + 1)
     used = result.cost_by_year.loc[resource].reindex(years).fillna(0.0)
     bars = costs.bar(years + 0.5, used, width=0.6, color="#607d8b")
-    labels = ["\n".join(format_amount(result.cost_by_year.at[r, t], r)
+    labels = ["\n".join(as_text(format_amount(result.cost_by_year.at[r, t], r))
                         for r in model.resource_names) for t in years]
     costs.bar_label(bars, labels, fontsize=7, padding=2)
     costs.set_ylim(0, max(1.0, float(used.max())) * 1.6)
-    costs.set_ylabel(f"{resource} per year", fontsize=8)
+    costs.set_ylabel(f"{as_text(resource)} per year", fontsize=8)
     costs.yaxis.set_major_formatter(FuncFormatter(lambda amount, _: f"{amount:,.6g}"))
     costs.tick_params(labelsize=8)
     costs.set_xticks(years + 0.5, [f"year {t}" for t in years])
@@ -445,7 +459,7 @@ def plot_frontier(frontier_table: pd.DataFrame, current_budget: float | None = N
     if table.empty:
         raise ModelError("frontier_table: no budget level has a feasible portfolio to draw")
     resource = frontier_table.attrs.get("resource", "budget")
-    money = FuncFormatter(lambda amount, _: format_amount(amount, resource))
+    money = FuncFormatter(lambda amount, _: as_text(format_amount(amount, resource)))
     right = max(float(table["budget"].max()), current_budget or 0.0) * 1.04
     budgets = [*table["budget"], right]
     values = [*table["value"], table["value"].iloc[-1]]
@@ -462,7 +476,7 @@ def plot_frontier(frontier_table: pd.DataFrame, current_budget: float | None = N
         new = [c for c in str(row.jump_clusters).split(";") if c and c not in named]
         named.update(new)
         if new:
-            axes.annotate("\n".join(new), (row.budget, row.value),
+            axes.annotate(as_text("\n".join(new)), (row.budget, row.value),
                           xytext=(-40, 22 + 14 * (k % 3)), textcoords="offset points",
                           fontsize=8, color="#ef6c00", ha="right",
                           arrowprops={"arrowstyle": "-", "color": "#ef6c00", "linewidth": 0.8})
@@ -472,13 +486,14 @@ def plot_frontier(frontier_table: pd.DataFrame, current_budget: float | None = N
                      gid="current_budget", label="current budget")
         if not rows.empty:
             value = float(rows["value"].iloc[-1])
-            axes.annotate(f"current budget {format_amount(current_budget, resource)}:\n"
-                          f"{value:.1f} value points", (current_budget, value),
+            amount = as_text(format_amount(current_budget, resource))
+            axes.annotate(f"current budget {amount}:\n{value:.1f} value points",
+                          (current_budget, value),
                           xytext=(8, -30), textcoords="offset points", fontsize=8)
     axes.xaxis.set_major_formatter(money)
     axes.set_xlim(0, right)
     axes.set_ylim(0, float(table["value"].max()) * 1.12)
-    axes.set_xlabel(f"budget: limit on {resource} over the horizon")
+    axes.set_xlabel(f"budget: limit on {as_text(resource)} over the horizon")
     axes.set_ylabel("best portfolio value [value points]")
     axes.legend(loc="lower right", fontsize=8)
     axes.grid(alpha=0.3)
@@ -507,7 +522,7 @@ def plot_comparison(comparison: pd.DataFrame) -> Chart:
     for y, row in zip(positions, table.itertuples()):
         note = "" if row.feasible else "  (breaks a limit or rule)"
         axes.text(row.value + 5, y, f"{row.value:.1f}{note}", va="center", fontsize=8)
-    axes.set_yticks(positions, table["portfolio"], fontsize=9)
+    axes.set_yticks(positions, table["portfolio"].map(as_text), fontsize=9)
     axes.set_xlim(0, float(table["value"].max()) * 1.35)
     axes.set_xlabel("value [value points]: standalone + synergy + critical mass")
     handles = [Patch(color=colour, label=part.replace("_", " ")) for part, colour in parts]
@@ -545,7 +560,7 @@ def plot_core_index(robustness_result) -> Chart:
                  color="black", clip_on=False, label="in the optimum under the agreed values")
     for limit in (10, 90):
         axes.axvline(limit, color="#616161", linestyle="--", linewidth=0.8)
-    labels = table["name"].map(_short) if "name" in table else table.index
+    labels = (table["name"] if "name" in table else table.index.to_series()).map(_short)
     axes.set_yticks(positions, labels, fontsize=8)
     axes.set_xlim(-5, 103)
     draws = robustness_result.settings.get("samples", "")
@@ -648,7 +663,8 @@ def plot_disagreement_heatmap(disagreement_table: pd.DataFrame, model: Model | N
     labels = [("* " if ranking.at[a, "hangs"] or ranking.at[a, "decisive"] else "")
               + _short(names.get(a, a)) for a in actions]
     axes.set_yticks(range(len(actions)), labels, fontsize=8)
-    axes.set_xticks(range(len(criteria)), criteria, rotation=30, ha="right", fontsize=8)
+    axes.set_xticks(range(len(criteria)), [as_text(c) for c in criteria], rotation=30,
+                    ha="right", fontsize=8)
     figure.colorbar(image, ax=axes, label="value spread between groups [value points]")
     axes.set_title("* the decision on this action hangs on whose scores hold; "
                    "boxed: one criterion's spread changes it", fontsize=8, loc="left")
@@ -670,7 +686,8 @@ def plot_stakeholder_portfolios(consensus_result) -> Chart:
     rows, columns = np.nonzero(table.to_numpy())
     axes.scatter(columns, rows, marker="s", s=90, color="#1565c0", gid="funded")
     minimum = shares["minimum"].reindex(table.columns).to_numpy()
-    labels = [f"{name}\nmin {share * 100:.1f}%" for name, share in zip(table.columns, minimum)]
+    labels = [f"{as_text(name)}\nmin {share * 100:.1f}%"
+              for name, share in zip(table.columns, minimum)]
     axes.set_xticks(range(table.shape[1]), labels, fontsize=8)
     axes.xaxis.tick_top()
     axes.set_yticks(range(len(table)), [_short(a) for a in table.index], fontsize=8)
