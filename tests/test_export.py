@@ -61,7 +61,7 @@ def test_round_trip_of_the_worked_example(example_model, tmp_path, suffix):
 def test_saved_folder_has_every_table_and_loads_with_the_cli(example_model, tmp_path, capsys):
     save(example_model, tmp_path / "copy")
     assert sorted(p.name for p in (tmp_path / "copy").iterdir()) == sorted(
-        f"{name}.csv" for name in (*TABLES, "settings"))
+        f"{name}.csv" for name in (*TABLES, "settings", "scenarios"))
     assert main(["validate", str(tmp_path / "copy")]) == 0
 
 

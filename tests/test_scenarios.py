@@ -27,8 +27,12 @@ def write_scenarios(folder: Path, text: str) -> Path:
     return path
 
 
+LOCK = ".scenarios.csv.lock"  # the folder's lock file: empty, kept between saves
+
+
 def folder_snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """Every file in the folder with its bytes, except the (empty) lock file of saves."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != LOCK}
 
 
 @pytest.fixture
@@ -138,7 +142,9 @@ def test_cli_unknown_scenario_is_bad_input(example_folder, capsys):
                                                  "from scenario 'Lean' only in case"),
     ("x,weight,c0,0,\nx,weight,c1,0,\nx,weight,c2,0,\n", "scenarios.csv:2:value: scenario 'x' "
                                                          "leaves every criterion weight at zero"),
-    ("x,limit,cost,5,a,b\n", "scenarios.csv:2: has more cells than the 5 columns"),
+    ("x,limit,cost,5,a,b\n", "scenarios.csv:2: has 6 cells but the header names only 5 columns "
+                            "(a comma inside a value needs quotes)"),
+    ("x,limit,cost,'-5,\n", "scenarios.csv:2:value: \"'-5\" is not a number"),
 ])
 def test_bad_rows_are_reported_as_file_row_column(small_folder, rows, message):
     write_scenarios(small_folder, HEADER + rows)
@@ -227,6 +233,7 @@ def test_save_touches_no_other_file_and_leaves_nothing_behind(small_folder):
     save_scenario(model, Scenario(name="plan_b", limits={"cost": 1000.0}))
     after = folder_snapshot(small_folder)
     assert set(after) == set(before) | {"scenarios.csv"}
+    assert (small_folder / LOCK).read_bytes() == b""
     assert {k: v for k, v in after.items() if k != "scenarios.csv"} == before
 
 

@@ -7,6 +7,10 @@ spreadsheet could run as a formula (starting with = + - @ tab or carriage return
 apostrophe; numbers are written as numbers. `workbench.load` removes the apostrophe again, so
 load -> save -> load gives back an equal model. CSV files are UTF-8 with a byte-order mark,
 which Excel needs to show non-English characters (such as the pound sign) correctly.
+
+A replaced file keeps its permissions; a symbolic link or a read-only file is never replaced.
+Saving a loaded model keeps what the loader leaves out: columns the user added (read back from
+the model's own files) and its scenarios.
 """
 from __future__ import annotations
 
@@ -17,20 +21,28 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from .errors import ModelError, Problem, WorkbenchError
-from .io import LARGEST_NUMBER, LIST_SEPARATOR, escape_formula
+from .io import LARGEST_NUMBER, LIST_SEPARATOR, ROW, escape_formula, parse_number, read_table
 from .model import SCHEMAS, Model
 
 CSV_ENCODING = "utf-8-sig"
 XLSX_CELL_LIMIT = 32_767  # characters a spreadsheet cell can hold
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML forbids
 _NOT_A_FOLDER = {".csv", ".xls", ".xlsm", ".ods", ".txt", ".json", ".tsv"}
+SCENARIOS = "scenarios"  # the scenarios table (scenarios.py), saved with the model
+LOCK_FILE = ".scenarios.csv.lock"  # in a model folder: held while scenarios.csv is rewritten
+LOCK_WAIT = 30.0  # seconds to wait for another save of the same folder
+# columns that tell a table's rows apart when the table has no key in its schema
+_IDENTITY = {"scores": ("action", "criterion", "stakeholder"), "interactions": ("kind", "actions"),
+             "constraints": ("kind", "target")}
 
 
 # ---------------------------------------------------------------- the model as tables
@@ -67,22 +79,125 @@ def save(model: Model, path: str | os.PathLike, overwrite: bool = False) -> Path
     A folder is assembled beside the target and renamed into place when the target does not
     exist yet; otherwise every file is first written in full, then each is renamed over its
     old version.
+
+    A model loaded from files keeps what the loader leaves out: columns the user added (e.g. a
+    `comment` in scores.csv, funding.csv's `description`) are read back from its source and
+    written beside their rows, and its scenarios are written too (scenarios.csv, or the sheet
+    'scenarios'); saving over the model's own folder leaves its scenarios.csv untouched.
     """
     if not isinstance(model, Model):
         raise ModelError(Problem("model", None, None, f"must be a workbench Model, not "
                                  f"{type(model).__name__}"))
     path = Path(path)
-    tables = model_tables(model)
-    if path.suffix.lower() == ".xlsx":
-        sheets = {name: _frame_rows(frame, f"{path.name}[{name}]", _xlsx_cell)
-                  for name, frame in tables.items()}
-        return _write_atomically(path, lambda target: _write_xlsx(sheets, target), overwrite)
     if path.suffix.lower() in _NOT_A_FOLDER:
         raise ModelError(Problem(str(path), None, None, "a model is saved as a folder (a path "
                                  "without a file extension) or as an .xlsx workbook"))
-    files = {SCHEMAS[name].file: _frame_rows(frame, SCHEMAS[name].file, _csv_cell)
+    source = model_source(model)
+    tables = _with_source_columns(model_tables(model), source)
+    if source is not None and not _same_folder(source, path):
+        scenarios = _source_scenarios(source)
+        if scenarios is not None:
+            tables[SCENARIOS] = scenarios
+    if path.suffix.lower() == ".xlsx":
+        sheets = {name: _frame_rows(frame, f"{path.name}[{name}]", _xlsx_cell)
+                  for name, frame in _numbers_as_numbers(tables).items()}
+        return _write_atomically(path, lambda target: _write_xlsx(sheets, target), overwrite)
+    files = {f"{name}.csv": _frame_rows(frame, f"{name}.csv", _csv_cell)
              for name, frame in tables.items()}
     return _save_folder(files, path, overwrite)
+
+
+def model_source(model: Model) -> Path | None:
+    """The folder or workbook a model was loaded from, or None (made in memory, or gone)."""
+    if model.source.startswith(("<", "random(")):
+        return None
+    path = Path(model.source)
+    return path if path.exists() else None
+
+
+def _same_folder(source: Path, path: Path) -> bool:
+    try:
+        return source.is_dir() and path.is_dir() and os.path.samefile(source, path)
+    except OSError:
+        return False
+
+
+def _with_source_columns(tables: dict[str, pd.DataFrame], source: Path | None
+                         ) -> dict[str, pd.DataFrame]:
+    """The tables with the columns the loader dropped, read back from the model's source.
+
+    A source row is matched to the model's row by the table's key (e.g. stream and year); a
+    table without a unique key is matched row by row when the rows still correspond. A row
+    the source does not have (added in code) gets blank extra cells.
+    """
+    if source is None:
+        return tables
+    kept = dict(tables)
+    for name, frame in tables.items():
+        try:
+            raw, _ = read_table(source, name)
+        except ModelError:  # changed or broken since loading: save what the model holds
+            continue
+        extra = [c for c in (raw.columns if raw is not None else ()) if c != ROW
+                 and c not in frame.columns]
+        if not extra:
+            continue
+        identity = [c for c in SCHEMAS[name].key or _IDENTITY.get(name, ())
+                    if c in frame.columns and c in raw.columns]
+        frame_keys = _row_keys(frame, identity)
+        raw_keys = _row_keys(raw, identity)
+        if len(set(raw_keys)) == len(raw_keys) and identity:
+            where = {key: position for position, key in enumerate(raw_keys)}
+            positions = [where.get(key) for key in frame_keys]
+        elif raw_keys == frame_keys:
+            positions = list(range(len(raw_keys)))
+        else:  # rows changed and cannot be told apart: nothing to put beside them
+            continue
+        kept[name] = frame.assign(**{column: [
+            "" if position is None else raw[column].iloc[position] for position in positions]
+            for column in extra})
+    return kept
+
+
+def _row_keys(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    """Each row's identity as comparable text: case folded, numbers and ';' lists normalised."""
+    def normal(value) -> str:
+        if isinstance(value, str):
+            number, problem = parse_number(value.strip())
+            if value.strip() and not problem:
+                value = number
+            else:
+                return LIST_SEPARATOR.join(part.strip() for part in value.split(
+                    LIST_SEPARATOR)).casefold()
+        value = _plain(value)
+        if value is None:
+            return ""
+        if isinstance(value, numbers.Real):
+            return _number_text(float(value))
+        return _text(value).casefold()
+
+    values = [frame[column].tolist() for column in columns]
+    return [tuple(normal(value) for value in row) for row in zip(*values)] or \
+        [()] * len(frame)
+
+
+def _source_scenarios(source: Path) -> pd.DataFrame | None:
+    """The scenarios table of the model's source as its cells hold it, or None."""
+    table, _ = read_table(source, SCENARIOS)
+    if table is None or list(table.columns) == [ROW]:
+        return None
+    return table.drop(columns=ROW)
+
+
+def _numbers_as_numbers(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Scenario values as numbers for a workbook (they are kept as text from their file)."""
+    scenarios = tables.get(SCENARIOS)
+    if scenarios is None or "value" not in scenarios:
+        return tables
+    parsed = [parse_number(text) for text in scenarios["value"]]
+    values = [number if text and not problem else text
+              for (number, problem), text in zip(parsed, scenarios["value"])]
+    return {**tables, SCENARIOS: scenarios.assign(value=pd.Series(values, dtype=object))}
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike, overwrite: bool = False) -> Path:
@@ -240,8 +355,39 @@ def _check_target(path: Path, overwrite: bool) -> None:
                                  f"{str(path.parent)!r} does not exist"))
     if path.is_dir():
         raise ModelError(Problem(str(path), None, None, "is a folder, not a file"))
-    if path.exists() and not overwrite:
+    if (path.exists() or path.is_symlink()) and not overwrite:
         raise _already_exists(path)
+    check_replaceable(path)
+
+
+def check_replaceable(path: Path) -> None:
+    """A file about to be replaced must be an ordinary, writable file (or not exist yet)."""
+    if path.is_symlink():
+        raise ModelError(Problem(str(path), None, None, "is a symbolic link: it is not "
+                                 "replaced by a file; write to the file it points to, or "
+                                 "remove the link first"))
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise ModelError(Problem(str(path), None, None, f"cannot be checked before writing "
+                                 f"({error.strerror or error})")) from None
+    if not stat.S_ISREG(mode):
+        raise ModelError(Problem(str(path), None, None, "is not an ordinary file: it is not "
+                                 "replaced; choose another name"))
+    if not mode & 0o222 or not os.access(path, os.W_OK):
+        raise ModelError(Problem(str(path), None, None, "is read-only: it is not replaced; "
+                                 "make it writable (e.g. chmod u+w) or write elsewhere"))
+
+
+def _keep_permissions(temporary: Path, path: Path) -> None:
+    """Give the finished file the permissions of the file it replaces (0600 stays 0600)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return
+    os.chmod(temporary, mode)
 
 
 def _write_atomically(path: Path, write: Callable[[Path], None], overwrite: bool) -> Path:
@@ -253,6 +399,8 @@ def _write_atomically(path: Path, write: Callable[[Path], None], overwrite: bool
             pass
         write(temporary)
         _sync(temporary)
+        if overwrite:
+            _keep_permissions(temporary, path)
         _commit(temporary, path, overwrite)
     except OSError as error:
         temporary.unlink(missing_ok=True)
@@ -262,6 +410,35 @@ def _write_atomically(path: Path, write: Callable[[Path], None], overwrite: bool
         raise
     _sync(path.parent)
     return path
+
+
+def write_bytes(data: bytes, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write a whole file's bytes safely (temporary file, then rename), as `write_table` does."""
+    path = Path(path)
+    return _write_atomically(path, lambda target: target.write_bytes(data), overwrite)
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the model folder's lock (a hidden lock file in it) while a file there is read,
+    changed and written, so two processes saving at once cannot lose each other's rows."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(folder / LOCK_FILE, timeout=LOCK_WAIT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise WorkbenchError(f"{folder}: another save into this model folder has not finished "
+                             f"after {LOCK_WAIT:g} s; try again (if none is running, delete "
+                             f"{LOCK_FILE} there)") from None
+    except OSError as error:
+        raise WorkbenchError(f"{folder}: cannot be locked for saving "
+                             f"({error.strerror or error}); check that the folder is "
+                             "writable") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _commit(temporary: Path, path: Path, overwrite: bool) -> None:
@@ -291,11 +468,21 @@ def _save_folder(files: dict[str, list[list[str]]], path: Path, overwrite: bool)
                                  f"{str(path.parent)!r} does not exist"))
     if not path.exists():
         return _save_new_folder(files, path)
-    taken = [name for name in files if (path / name).exists()]
+    taken = [name for name in files if (path / name).exists() or (path / name).is_symlink()]
     if taken and not overwrite:
         raise ModelError(Problem(str(path), None, None, f"already holds {', '.join(taken)}: "
                                  "pass overwrite=True (on the command line --overwrite) to "
                                  "replace the model's files"))
+    for name in taken:
+        check_replaceable(path / name)
+    if f"{SCENARIOS}.csv" in files:  # scenarios.csv is also written by save_scenario
+        with folder_lock(path):
+            return _replace_files(files, path)
+    return _replace_files(files, path)
+
+
+def _replace_files(files: dict[str, list[list[str]]], path: Path) -> Path:
+    """Write every file in full beside its old version, then rename each into place."""
     staged: dict[Path, Path] = {}
     try:
         for name, rows in files.items():
@@ -305,6 +492,7 @@ def _save_folder(files: dict[str, list[list[str]]], path: Path, overwrite: bool)
                 pass
             _write_csv(rows, temporary)
             _sync(temporary)
+            _keep_permissions(temporary, path / name)
         for temporary, target in staged.items():
             os.replace(temporary, target)
     except OSError as error:

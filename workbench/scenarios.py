@@ -21,6 +21,7 @@ Anything a scenario does not mention stays as the model says. `note` is free tex
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io as _io
@@ -33,18 +34,17 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ModelError, Problem
-from .export import write_table
+from .export import check_replaceable, folder_lock, model_source, write_bytes
+from .io import ROW, escape_formula, parse_number, read_table, unescape_formula
 from .model import Model
 
 FILE = "scenarios.csv"  # in a model folder; the sheet 'scenarios' in an .xlsx workbook
 REQUIRED = ("scenario", "kind", "target", "value")
 COLUMNS = (*REQUIRED, "note")
-ROW = "_row"  # spreadsheet row number (header = 1) carried with each row while validating
 KINDS = ("limit", "stream_limit", "stakeholder", "weight", "include", "exclude", "horizon")
 AGREED, COMBINED = "agreed", "combined"
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_\-]*"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-LARGEST_NUMBER = 1e15  # as the model loader: beyond this a number is a typo
+LEFTOVER = re.compile(r"\.scenarios\.csv\.[0-9a-f]{8}\.tmp")  # a killed save's temporary file
 LONGEST_HORIZON = 50  # years, as settings.csv allows
 
 
@@ -194,18 +194,17 @@ def load_scenarios(model: Model, path: str | os.PathLike | None = None) -> pd.Da
     path: a model folder (its scenarios.csv), an .xlsx workbook (its 'scenarios' sheet) or a
     CSV file of scenarios; default the model's own source. No scenarios table (or a model made
     in memory) gives an empty table. Bad rows raise one ModelError naming each problem as
-    file:row:column.
+    file:row:column. Cells are read as `workbench.load` reads every table.
     """
-    rows, label = _read(Path(path) if path is not None else _source(model))
-    if rows is None:
+    frame, label = _read(Path(path) if path is not None else model_source(model))
+    if frame is None:
         return pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object)
                              for c in COLUMNS})
-    frame = _frame(rows, label)
     problems = _problems(frame, model, label)
     if problems:
         raise ModelError(problems)
     table = frame.assign(kind=frame["kind"].str.lower(),
-                         value=[_number(v)[0] for v in frame["value"]])
+                         value=[parse_number(v)[0] for v in frame["value"]])
     return table[list(COLUMNS)].reset_index(drop=True)
 
 
@@ -249,68 +248,191 @@ def save_scenario(model: Model, scenario: Scenario, *, overwrite: bool = False) 
     """Write a scenario into the model folder's scenarios.csv, all at once; return its path.
 
     Refuses to replace a scenario of the same name unless `overwrite` (its rows are then
-    replaced where they stood). Other scenarios' rows are kept exactly as they were, and no
-    other file is touched: the new table goes to a temporary file in the same folder that
-    is then renamed over scenarios.csv.
+    replaced where they stood). The model folder is locked while scenarios.csv is read,
+    changed and written, so two saves at once never lose a row, and a name saved meanwhile by
+    someone else is refused like any existing name. Only the saved scenario's rows change:
+    every other row, unknown columns, the encoding (byte-order mark or not), line ends,
+    spacing, quoting and the file's permissions are kept byte for byte. A file that cannot
+    be read as load reads it (e.g. a row with more cells than columns) or cannot be replaced
+    (read-only, a symbolic link) is refused, naming the problem. No other file is touched,
+    apart from the folder's hidden lock file; temporary files left by an interrupted save
+    are removed.
     """
     name = scenario.name
     if not re.fullmatch(NAME_PATTERN, name or ""):
         raise ModelError(Problem(FILE, None, "scenario", f"name {name!r}: a scenario name is "
                                  "letters, digits, '_' or '-', starting with a letter or digit "
                                  "(it is typed on the command line)"))
-    folder = _source(model)
+    folder = _saving_folder(model)
+    problems = check_scenario(model, scenario)
+    if problems:
+        raise ModelError(problems)
+    new = scenario_table(scenario)
+    if new.empty:
+        raise ModelError(Problem(FILE, None, "scenario", f"name {name!r}: nothing to save, "
+                                 "these settings are the model's own"))
+    path = folder / FILE
+    with folder_lock(folder):
+        _remove_leftovers(folder)
+        file = _ScenariosFile.read(path)
+        same = [k for k, n in enumerate(file.names) if n == name]
+        clash = sorted({n for n in file.names if n != name and n.casefold() == name.casefold()})
+        if clash:
+            raise ModelError(Problem(FILE, None, "scenario", f"name {name!r}: scenarios.csv "
+                                     f"already has {clash[0]!r}, which differs only in case; "
+                                     "choose another name"))
+        if same and not overwrite:
+            raise ModelError(Problem(FILE, None, "scenario", f"name {name!r}: a scenario of "
+                                     "that name already exists; choose another name or allow "
+                                     "replacing it"))
+        write_bytes(file.with_rows(new, replacing=same), path, overwrite=file.exists)
+    return path
+
+
+def scenarios_save_problem(model: Model) -> str | None:
+    """Why scenarios cannot be saved into this model's scenarios.csv, or None if they can.
+
+    Only what blocks saving counts (no model folder, a read-only or unreadable file, a row
+    that cannot be parsed, a missing column); rows naming unknown actions and the like do not
+    block it, since saving keeps them as they are.
+    """
+    try:
+        folder = _saving_folder(model)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return (f"{folder}: the model folder is not writable, so scenarios cannot be saved "
+                    "there")
+        _ScenariosFile.read(folder / FILE)
+        check_replaceable(folder / FILE)
+    except ModelError as error:
+        return str(error)
+    return None
+
+
+def _saving_folder(model: Model) -> Path:
+    folder = model_source(model)
     if folder is None or not folder.is_dir():
         raise ModelError(Problem(FILE, None, None, f"scenarios are saved into a model folder's "
                                  f"scenarios.csv, and this model comes from {model.source!r}: "
                                  "load it from a folder to save scenarios"))
-    problems = check_scenario(model, scenario)
-    if problems:
-        raise ModelError(problems)
-    path = folder / FILE
-    header, rows = _raw_rows(path)
-    names = [row[header.index("scenario")] if "scenario" in header else "" for row in rows]
-    same = [k for k, n in enumerate(names) if n == name]
-    clash = sorted({n for n in names if n != name and n.casefold() == name.casefold()})
-    if clash:
-        raise ModelError(Problem(FILE, None, "scenario", f"name {name!r}: scenarios.csv "
-                                 f"already has {clash[0]!r}, which differs only in case; choose "
-                                 "another name"))
-    if same and not overwrite:
-        raise ModelError(Problem(FILE, None, "scenario", f"name {name!r}: a scenario of that "
-                                 "name already exists; choose another name or allow replacing "
-                                 "it"))
-    new = [[_cell(record.get(column, "")) for column in header]
-           for record in scenario_table(scenario).to_dict(orient="records")]
-    if not new:
-        raise ModelError(Problem(FILE, None, "scenario", f"name {name!r}: nothing to save, "
-                                 "these settings are the model's own"))
-    where = same[0] if same else len(rows)
-    kept = [row for k, row in enumerate(rows) if k not in set(same)]
-    kept[where:where] = new
-    # temporary file + os.replace, formula-like text escaped (undone when read)
-    write_table(pd.DataFrame(kept, columns=header, dtype=object), path, overwrite=True)
-    return path
+    return folder
 
 
-def _raw_rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    """The header and rows of an existing scenarios.csv as text (or a fresh header)."""
-    rows, _ = _read(path)
-    rows = [row for row in rows or [] if any(row)]
-    if not rows:
-        return list(COLUMNS), []
-    header = rows[0]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ModelError(Problem(FILE, 1, missing[0], "required column is missing; fix the "
-                                 "header before saving a scenario"))
-    if "note" not in header:
-        header.append("note")
-    width = len(header)
-    return header, [(row + [""] * width)[:width] for row in rows[1:]]
+def _remove_leftovers(folder: Path) -> None:
+    """Delete temporary files of saves that were killed before they finished (the caller
+    holds the folder's lock, so no save is under way)."""
+    for path in folder.glob(f".{FILE}.*.tmp"):
+        if LEFTOVER.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
+@dataclass
+class _ScenariosFile:
+    """scenarios.csv as it is on disk: its records' exact text, so a save changes only the
+    records of the scenario it saves.
+
+    records: the text of each CSV record (blank lines included) with its line end; names:
+    the scenario each record names ("" for the header and blank records); heading: the index
+    of the header record.
+    """
+
+    path: Path
+    exists: bool = False
+    bom: bytes = codecs.BOM_UTF8
+    encoding: str = "utf-8"
+    line_end: str = "\r\n"
+    records: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=lambda: list(COLUMNS))
+    names: list[str] = field(default_factory=list)
+    heading: int = 0
+
+    @classmethod
+    def read(cls, path: Path) -> _ScenariosFile:
+        """Read and check the file (as `load` reads tables); a fresh one if it does not exist."""
+        check_replaceable(path)
+        table, label = read_table(path, "scenarios")  # raises for unreadable rows and layout
+        if table is None or list(table.columns) == [ROW]:
+            return cls(path, exists=table is not None and path.exists(),
+                       **cls._encoding(path.read_bytes()) if path.exists() else {})
+        missing = [c for c in REQUIRED if c not in table.columns]
+        if missing:
+            raise ModelError(Problem(label, 1, missing[0], "required column is missing; fix "
+                                     "the header before saving a scenario"))
+        data = path.read_bytes()
+        found = cls(path, exists=True, **cls._encoding(data))
+        text = data[len(found.bom):].decode(found.encoding)
+        ends = re.search(r"\r\n|\n|\r", text)
+        found.line_end = ends.group() if ends else found.line_end
+        lines = re.findall(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$", text)
+        reader = csv.reader(iter(lines))
+        start, cells = 0, []
+        for row in reader:
+            found.records.append("".join(lines[start:reader.line_num]))
+            cells.append(row)
+            start = reader.line_num
+        found.heading = next(k for k, row in enumerate(cells) if any(c.strip() for c in row))
+        found.header = [unescape_formula(c.strip()) for c in cells[found.heading]]
+        names = dict(zip(table[ROW], table["scenario"]))
+        found.names = [names.get(number, "") for number in range(1, len(cells) + 1)]
+        column = found.header.index("scenario")
+        agrees = all(unescape_formula(cells[number - 1][column].strip()) == name
+                     if column < len(cells[number - 1]) else name == ""
+                     for number, name in names.items() if number <= len(cells))
+        if not agrees or max(names, default=0) > len(cells) or "".join(found.records) != text:
+            raise ModelError(Problem(label, None, None, "its rows cannot be told apart exactly "
+                                     "as they were read, so it is not rewritten; re-save it "
+                                     "from your spreadsheet as 'CSV UTF-8' and try again"))
+        return found
+
+    @staticmethod
+    def _encoding(data: bytes) -> dict:
+        """How the file is encoded, as `load` decodes it: UTF-8 with or without a byte-order
+        mark, or UTF-16 with one."""
+        for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                              (codecs.BOM_UTF16_BE, "utf-16-be")):
+            if data.startswith(bom):
+                return {"bom": bom, "encoding": encoding}
+        return {"bom": b"", "encoding": "utf-8"} if data else {}
+
+    def with_rows(self, table: pd.DataFrame, replacing: list[int]) -> bytes:
+        """The file's bytes with `table`'s rows in place of the records `replacing` (indices
+        of `records`), or after the last filled record; nothing else changes."""
+        header = self.header
+        records = list(self.records)
+        if not records:
+            records = [self._record(header)]
+        elif any(table["note"]) and "note" not in header:  # the header gains the column
+            text = records[self.heading]
+            body = text.rstrip("\r\n")
+            records[self.heading] = body + ",note" + text[len(body):]
+            header = [*header, "note"]
+        new = [self._record([_saved_cell(record.get(column, "")) for column in header])
+               for record in table.to_dict(orient="records")]
+        if replacing:
+            where, drop = replacing[0], set(replacing[1:])
+            records = [text for k, text in enumerate(records) if k not in drop]
+            records[where:where + 1] = new
+        else:
+            filled = [k for k, text in enumerate(records) if text.strip("\r\n")]
+            where = filled[-1] + 1 if filled else len(records)
+            if not records[where - 1].endswith(("\n", "\r")):
+                records[where - 1] += self.line_end
+            records[where:where] = new
+        return self.bom + "".join(records).encode(self.encoding)
+
+    def _record(self, cells: list[str]) -> str:
+        """One record in the file's own line ends, quoted only where a cell needs it."""
+        out = _io.StringIO()
+        csv.writer(out, lineterminator=self.line_end).writerow(cells)
+        return out.getvalue()
+
+
+def _saved_cell(value) -> str:
+    """A cell as scenarios.csv holds it: text formula-escaped, whole numbers without '.0'."""
+    return escape_formula(_cell(value))
 
 
 def _cell(value) -> str:
-    """A cell as scenarios.csv holds it: whole numbers without '.0', blanks for NaN."""
+    """A cell as text: whole numbers without '.0', blanks for NaN."""
     if isinstance(value, float):
         if math.isnan(value):
             return ""
@@ -321,110 +443,24 @@ def _cell(value) -> str:
 # ---------------------------------------------------------------- reading and validating
 
 
-def _source(model: Model) -> Path | None:
-    """The model's folder or workbook, or None for a model made in memory."""
-    if model.source.startswith(("<", "random(")):
-        return None
-    return Path(model.source)
-
-
-def _read(path: Path | None) -> tuple[list[list[str]] | None, str]:
-    """Rows of stripped text cells (header first, blank rows dropped) and the table's label.
-
-    path: a model folder (its scenarios.csv), an .xlsx workbook (its 'scenarios' sheet) or a
-    CSV file. None when there is no such table.
-    """
+def _read(path: Path | None) -> tuple[pd.DataFrame | None, str]:
+    """The scenarios table under `path` (a model folder, a workbook or a CSV file) as text
+    cells with row numbers, read by `workbench.io.read_table`; None when there is none."""
     if path is None:
         return None, FILE
-    if path.is_dir():
-        path = path / FILE
-    if path.suffix.lower() == ".xlsx" and path.exists():
-        rows, label = _sheet_rows(path)
-    elif path.is_file():
-        label = path.name
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-            rows = list(csv.reader(_io.StringIO(text, newline="")))
-        except UnicodeDecodeError as error:
-            raise ModelError(Problem(label, None, None, f"is not UTF-8 text (byte {error.start}): "
-                                     "save it from your spreadsheet as 'CSV UTF-8'")) from None
-        except (OSError, csv.Error) as error:
-            raise ModelError(Problem(label, None, None, f"cannot be read: {error}")) from None
-    else:
+    table, label = read_table(path, "scenarios")
+    if table is None:
         return None, FILE
-    if rows is None:
-        return None, label
-    return [[_unescape(cell.strip()) for cell in row] for row in rows], label
-
-
-def _sheet_rows(path: Path) -> tuple[list[list[str]] | None, str]:
-    """The 'scenarios' sheet of a workbook as text rows (None when it has none)."""
-    label = f"{path.name}[scenarios]"
-    try:
-        import openpyxl
-
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise ModelError(Problem(path.name, None, None, f"cannot be read as an .xlsx workbook "
-                                 f"({error})")) from None
-    try:
-        for sheet in book.worksheets:
-            if sheet.title.strip().lower().removesuffix(".csv") == "scenarios":
-                return [[_cell(value) if not isinstance(value, str) else value
-                         for value in row] for row in sheet.iter_rows(values_only=True)], label
-    finally:
-        book.close()
-    return None, label
-
-
-def _unescape(text: str) -> str:
-    """Undo the apostrophe that safe writers put before formula-like text (e.g. '=x)."""
-    if text.startswith("'") and text[1:2] in FORMULA_START:
-        return text[1:]
-    return text
-
-
-def _frame(rows: list[list[str]], label: str) -> pd.DataFrame:
-    """Rows under their header, with spreadsheet row numbers; layout problems raise at once."""
-    numbered = [(number, row) for number, row in enumerate(rows, 1) if any(row)]
-    if not numbered:
-        return pd.DataFrame(columns=[ROW, *COLUMNS])
-    (header_number, header), problems = numbered[0], []
-    for column in REQUIRED:
-        if column not in header:
-            problems.append(Problem(label, header_number, column, "required column is missing "
-                                    f"(expected columns: {', '.join(REQUIRED)}, and optionally "
-                                    "note)"))
-    if problems:
-        raise ModelError(problems)
-    width = len(header)
-    records = []
-    for number, row in numbered[1:]:
-        if any(row[width:]):
-            problems.append(Problem(label, number, None, f"has more cells than the {width} "
-                                    "columns of the header (a comma inside a value needs quotes)"))
-        records.append([number, *(row + [""] * width)[:width]])
-    if problems:
-        raise ModelError(problems)
-    frame = pd.DataFrame(records, columns=[ROW, *header], dtype=object)
-    if "note" not in frame:
-        frame["note"] = ""
-    return frame[[ROW, *COLUMNS]]
-
-
-def _number(text: str) -> tuple[float, str]:
-    """A value cell as a number (thousands separators allowed) and a problem, if any."""
-    if text == "":
-        return math.nan, ""
-    thousands = re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", text)
-    cleaned = text.replace(",", "") if thousands else text
-    try:
-        number = float(cleaned)
-    except ValueError:
-        return math.nan, f"{text!r} is not a number"
-    if not math.isfinite(number) or abs(number) > LARGEST_NUMBER:
-        return math.nan, f"{text!r} is not a usable number (it must lie between -1e15 and 1e15)"
-    return number, ""
+    if list(table.columns) == [ROW]:
+        return pd.DataFrame(columns=[ROW, *COLUMNS]), label
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise ModelError([Problem(label, 1, column, "required column is missing (expected "
+                                  f"columns: {', '.join(REQUIRED)}, and optionally note)")
+                          for column in missing])
+    if "note" not in table:
+        table["note"] = ""
+    return table[[ROW, *COLUMNS]], label
 
 
 def _text(value) -> str:
@@ -451,51 +487,58 @@ def _problems(frame: pd.DataFrame, model: Model, label: str) -> list[Problem]:
     text = {c: frame[c].map(_text) for c in REQUIRED}
     frame = frame.assign(**text)
     frame["kind"] = frame["kind"].str.lower()
-    parsed = [_number(v) for v in frame["value"]]
+    parsed = [parse_number(v) for v in frame["value"]]
     frame["number"] = [number for number, _ in parsed]
+    rules = model.constraints
+    context = {
+        "known": {
+            "limit": (model.resource_names, "resource"),
+            "stream_limit": (list(dict.fromkeys(model.funding["stream"])), "funding stream"),
+            "weight": (list(model.criteria.index), "criterion"),
+            "include": (list(model.actions.index), "action"),
+            "exclude": (list(model.actions.index), "action"),
+            "stakeholder": (stakeholder_choices(model), "weighting"),
+        },
+        "forced": {kind: set(rules.loc[rules["kind"] == kind, "target"])
+                   for kind in ("include", "exclude")},
+    }
+    context["sets"] = {kind: set(names) for kind, (names, _) in context["known"].items()}
     seen_names: dict[str, str] = {}
-    for row, (_, problem) in zip(frame.rename(columns={ROW: "row_number"}).itertuples(), parsed):
-        where = row.row_number
+    columns = (frame[ROW], frame["scenario"], frame["kind"], frame["target"], frame["value"],
+               frame["number"], parsed)
+    for where, scenario, kind, target, value, number, (_, problem) in zip(*columns):
         if problem:
             problems.append(Problem(label, where, "value", problem))
-        if row.scenario == "":
+        if scenario == "":
             problems.append(Problem(label, where, "scenario", "is blank: name the scenario each "
                                     "row belongs to"))
-        elif not re.fullmatch(NAME_PATTERN, row.scenario):
-            problems.append(Problem(label, where, "scenario", f"{row.scenario!r} must be letters, "
+        elif not re.fullmatch(NAME_PATTERN, scenario):
+            problems.append(Problem(label, where, "scenario", f"{scenario!r} must be letters, "
                                     "digits, '_' or '-', starting with a letter or digit (it is "
                                     "typed on the command line)"))
         else:
-            earlier = seen_names.setdefault(row.scenario.casefold(), row.scenario)
-            if earlier != row.scenario:
-                problems.append(Problem(label, where, "scenario", f"{row.scenario!r} differs from "
+            earlier = seen_names.setdefault(scenario.casefold(), scenario)
+            if earlier != scenario:
+                problems.append(Problem(label, where, "scenario", f"{scenario!r} differs from "
                                         f"scenario {earlier!r} only in case: use one spelling"))
-        problems += _row_problems(row, model, label, where)
+        problems += _row_problems(kind, target, value, number, context, label, where)
     problems += _duplicate_problems(frame, label)
     problems += _weight_problems(frame, model, label)
     return problems
 
 
-def _row_problems(row, model: Model, label: str, where: int) -> list[Problem]:
-    """One row's kind, target and value against the model."""
-    kind, target, value, number = row.kind, row.target, row.value, row.number
+def _row_problems(kind: str, target: str, value: str, number: float, context: dict,
+                  label: str, where: int) -> list[Problem]:
+    """One row's kind, target and value against the model (`context`: its known names)."""
     if kind not in KINDS:
         return [Problem(label, where, "kind", f"{kind!r} must be one of {', '.join(KINDS)}"
                         f"{_did_you_mean(kind, KINDS)}")]
     problems = []
-    known = {
-        "limit": (model.resource_names, "resource"),
-        "stream_limit": (list(dict.fromkeys(model.funding["stream"])), "funding stream"),
-        "weight": (list(model.criteria.index), "criterion"),
-        "include": (list(model.actions.index), "action"),
-        "exclude": (list(model.actions.index), "action"),
-        "stakeholder": (stakeholder_choices(model), "weighting"),
-    }
-    if kind in known:
-        names, what = known[kind]
+    if kind in context["known"]:
+        names, what = context["known"][kind]
         if target == "":
             problems.append(Problem(label, where, "target", f"is blank: name a {what}"))
-        elif target not in names:
+        elif target not in context["sets"][kind]:
             hint = (f" (choose {', '.join(names)})" if kind == "stakeholder"
                     else _did_you_mean(target, names))
             problems.append(Problem(label, where, "target", f"unknown {what} {target!r}{hint}"))
@@ -515,9 +558,8 @@ def _row_problems(row, model: Model, label: str, where: int) -> list[Problem]:
     elif value != "":
         problems.append(Problem(label, where, "value", f"leave value blank for {kind} "
                                 f"(found {value!r})"))
-    rules = model.constraints
     opposite = {"include": "exclude", "exclude": "include"}.get(kind)
-    if opposite and target in set(rules.loc[rules["kind"] == opposite, "target"]):
+    if opposite and target in context["forced"][opposite]:
         problems.append(Problem(label, where, "target", f"action {target!r} is {opposite}d by "
                                 f"constraints.csv, so the scenario cannot {kind} it"))
     return problems
@@ -533,11 +575,11 @@ def _duplicate_problems(frame: pd.DataFrame, label: str) -> list[Problem]:
             problems.append(Problem(label, row, "kind", "this setting appears twice in the "
                                     "scenario"))
     forced = frame[frame["kind"].isin(["include", "exclude"])]
-    for (scenario, target), rows in forced.groupby(["scenario", "target"], sort=False):
-        if rows["kind"].nunique() > 1:
-            problems.append(Problem(label, int(rows[ROW].iloc[-1]), "target", f"action "
-                                    f"{target!r} is both included and excluded in scenario "
-                                    f"{scenario!r}"))
+    both = forced.groupby(["scenario", "target"], sort=False)["kind"].transform("nunique") > 1
+    clashes = forced[both].drop_duplicates(["scenario", "target"], keep="last")
+    for row, scenario, target in zip(clashes[ROW], clashes["scenario"], clashes["target"]):
+        problems.append(Problem(label, int(row), "target", f"action {target!r} is both "
+                                f"included and excluded in scenario {scenario!r}"))
     return problems
 
 
@@ -545,17 +587,24 @@ def _weight_problems(frame: pd.DataFrame, model: Model, label: str) -> list[Prob
     """A scenario's weights (its stakeholder's, with its own on top) must not all be zero."""
     problems = []
     criteria = set(model.criteria.index)
-    for scenario, rows in frame.groupby("scenario", sort=False):
-        chosen = rows.loc[rows["kind"] == "stakeholder", "target"]
-        stakeholder = chosen.iloc[0] if len(chosen) else AGREED
-        if stakeholder not in stakeholder_choices(model):
+    weighted = frame[(frame["kind"] == "weight") & frame["target"].isin(criteria)
+                     & frame["number"].notna()]
+    if weighted.empty:
+        return problems
+    chosen = frame[frame["kind"] == "stakeholder"].drop_duplicates("scenario")
+    stakeholder_of = dict(zip(chosen["scenario"], chosen["target"]))
+    choices = set(stakeholder_choices(model))
+    start: dict[str, pd.Series] = {}  # each weighting's weights, worked out once
+    for scenario, own in weighted.groupby("scenario", sort=False):
+        stakeholder = stakeholder_of.get(scenario, AGREED)
+        if stakeholder not in choices:
             continue
-        weights = stakeholder_weights(model, stakeholder)
-        own = rows[(rows["kind"] == "weight") & rows["target"].isin(criteria)
-                   & rows["number"].notna()]
+        if stakeholder not in start:
+            start[stakeholder] = stakeholder_weights(model, stakeholder)
+        weights = start[stakeholder].copy()
         for target, number in zip(own["target"], own["number"]):
             weights[target] = number
-        if len(own) and weights.sum() <= 0:
+        if weights.sum() <= 0:
             problems.append(Problem(label, int(own[ROW].iloc[0]), "value", f"scenario "
                                     f"{scenario!r} leaves every criterion weight at zero: at "
                                     "least one must be positive"))
