@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -54,6 +55,9 @@ def browser():
 def test_moving_the_budget_in_the_browser_reoptimises(browser, app, tmp_path):
     url, folder = app
     page = browser.new_page(viewport={"width": 1400, "height": 2200})
+    requested = []  # every address the page asks for: nothing may leave this machine (no CDN)
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("websocket", lambda websocket: requested.append(websocket.url))
     page.goto(url, timeout=PAGE_TIMEOUT)
     page.wait_for_selector(".wb-portfolio", timeout=PAGE_TIMEOUT)
     assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor").count() == 0  # no code shown
@@ -88,6 +92,11 @@ def test_moving_the_budget_in_the_browser_reoptimises(browser, app, tmp_path):
     screenshot = tmp_path / "dashboard.png"
     page.screenshot(path=str(screenshot))
     assert screenshot.stat().st_size > 20_000
+    assert any(urlsplit(address).scheme == "ws" for address in requested)  # the kernel's
+    elsewhere = [address for address in requested
+                 if urlsplit(address).scheme not in ("data", "blob")
+                 and urlsplit(address).hostname != "127.0.0.1"]
+    assert elsewhere == []
 
 
 # ---------------------------------------------------------------- the launcher, without a browser
@@ -117,8 +126,8 @@ def test_another_interface_needs_an_explicit_flag(example_folder, capsys, monkey
                         or pytest.fail("stop here"))
     with pytest.raises(pytest.fail.Exception):
         cli.main(["app", str(example_folder), "--host", "0.0.0.0", "--expose", "--port", "8871"])
-    assert "warning: serving on 0.0.0.0: anyone who can reach this address can use the " \
-           "dashboard" in capsys.readouterr().out
+    assert "warning: serving on 0.0.0.0: anyone who can reach this address and has the " \
+           "address with its token can use the dashboard" in capsys.readouterr().out
     assert "--Voila.ip=0.0.0.0" in started[0]
 
 
