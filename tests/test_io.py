@@ -8,6 +8,7 @@ header is row 1.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import openpyxl
@@ -229,7 +230,13 @@ def test_a_table_without_stakeholders_file_checks_weights_against_scores(example
     ("25000,5", "actions.csv:2:cost: '25000,5' is not a number "
                 "(write decimals with a point, e.g. 1.5)"),
     ("£25,000", "actions.csv:2:cost: '£25,000' is not a number "
-                "(write the number alone, without a currency or % sign)"),
+                "(write 25000: the number alone, without a currency sign or k/m/bn)"),
+    ("60k", "actions.csv:2:cost: '60k' is not a number "
+            "(write 60000: the number alone, without a currency sign or k/m/bn)"),
+    ("£1.5m", "actions.csv:2:cost: '£1.5m' is not a number "
+              "(write 1500000: the number alone, without a currency sign or k/m/bn)"),
+    ("5%", "actions.csv:2:cost: '5%' is not a number "
+           "(write the number alone, without a currency or % sign)"),
     ("1e16", "actions.csv:2:cost: '1e16' is too large: numbers must lie between -1e15 and 1e15"),
     ("inf", "actions.csv:2:cost: 'inf' is too large: numbers must lie between -1e15 and 1e15"),
 ])
@@ -472,16 +479,18 @@ def test_utf16_without_byte_order_mark(example_folder):
 def test_unreadable_file(example_folder, monkeypatch):
     (example_folder / "funding.csv").unlink()
     (example_folder / "funding.csv").mkdir()
-    original = Path.read_bytes
+    original = os.open
 
-    def refuse(path):
-        if path.name == "weights.csv":
+    def refuse(path, *args, **kwargs):
+        if Path(path).name == "weights.csv":
             raise PermissionError(13, "Permission denied")
-        return original(path)
+        return original(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
-    assert problems(example_folder) == ["funding.csv: cannot be read: Is a directory",
-                                        "weights.csv: cannot be read: Permission denied"]
+    monkeypatch.setattr(os, "open", refuse)  # tests run as root, who may read anything
+    assert problems(example_folder) == [
+        "funding.csv: is a folder, not a file: put the file itself in its place",
+        "weights.csv: cannot be read: Permission denied: ask for read access to it and its "
+        "folder, or copy the model to a folder of your own"]
 
 
 def test_empty_file(example_folder):

@@ -8,19 +8,34 @@ are reported first, since cell checks would only repeat them.
 
 Cells are read as text and stripped of surrounding spaces; line breaks inside a cell become
 '\\n' (as .xlsx stores them). A leading apostrophe that protects a formula-like text (as the
-workbench's own exports write it, e.g. `'=x`) is removed again.
+workbench's own exports write it, e.g. `'=x`) is removed again. A formula cell in a workbook
+reads as the value the spreadsheet saved with it; formulas are never evaluated.
+
+The work a model may cost is bounded before it starts: files of at most 20 MB (a workbook
+unpacking to at most 200 MB), tables of at most 100,000 rows and 1,000,000 cells, cells of at
+most 32,767 characters (Excel's own limit), ids, names and numbers of at most 1,000. Anything
+but a regular file (a folder, a named pipe, a device, a broken link) and every error the system
+reports are problems that name the file, never a hang or a traceback.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import difflib
+import errno
 import hashlib
 import io as text_io
 import math
+import os
+import posixpath
 import re
+import stat
 import warnings
+import zipfile
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 
@@ -43,6 +58,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may run such t
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_AMOUNT = re.compile(r"(?P<sign>[+-]?)\s*(?P<currency>[£$€])?\s*(?P<digits>[\d,]*\d(\.\d+)?)"
+                     r"\s*(?P<suffix>k|m|bn)?", re.IGNORECASE)
+_SUFFIXES = {"": 1, "k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
 NAME_LENGTH = 60  # longest generated interaction name (solvers' LP files limit name length)
 OTHER_SHEETS = ("scenarios",)  # read from a workbook for `read_table`, not by `load`
 
@@ -131,6 +149,129 @@ def unescape_formula(text: str) -> str:
 
 # ---------------------------------------------------------------- reading raw tables
 
+# Bounds on the work one model may cost, checked before the work starts. Each lies far above
+# any real model (the worked example's largest file is 34 kB) and below what would take more
+# than a few seconds to read.
+LARGEST_FILE = 20_000_000  # bytes in one CSV file or workbook [B]
+LARGEST_UNPACKED = 200_000_000  # bytes a workbook's parts may unpack to [B]
+LARGEST_ROWS = 100_000  # rows in one table, under its header, blank rows included
+LARGEST_CELLS = 1_000_000  # cells in one table or sheet
+LONGEST_CELL = 32_767  # characters in one cell (Excel's own limit)
+LONGEST_NAME = 1_000  # characters in an id, a name or any other short cell
+FREE_TEXT = ("description", "evidence", "indicator", "note")  # columns of prose: LONGEST_CELL
+LIST_COLUMNS = {("interactions", "actions"), ("funding", "themes"), ("funding", "actions")}
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls files and encrypted .xlsx
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+class _Unreadable(Exception):
+    """A file that exists but cannot be used; the message says why and what to do."""
+
+
+def _read_file(path: Path) -> bytes:
+    """The bytes of a regular file of at most LARGEST_FILE bytes.
+
+    Raises FileNotFoundError when nothing has this name, and _Unreadable for a folder, a named
+    pipe, a device, a broken or looping link, a file too large, or any OS error. The file is
+    opened without blocking and checked again once open, so a pipe or a device put in its place
+    meanwhile cannot hang the load.
+    """
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        if isinstance(error, FileNotFoundError) and not os.path.lexists(path):
+            raise
+        raise _Unreadable(_stat_problem(error, path)) from None
+    _check_regular(status, path)
+    if status.st_size > LARGEST_FILE:
+        raise _Unreadable(_size_problem(status.st_size))
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        with os.fdopen(os.open(path, flags), "rb") as handle:
+            _check_regular(os.fstat(handle.fileno()), path)
+            data = handle.read(LARGEST_FILE + 1)
+    except OSError as error:
+        raise _Unreadable(_os_problem(error, path)) from None
+    if len(data) > LARGEST_FILE:  # it grew since it was measured
+        raise _Unreadable(_size_problem(len(data)))
+    return data
+
+
+def _check_regular(status: os.stat_result, path: Path) -> None:
+    """Refuse anything but a regular file, naming what it is instead."""
+    mode = status.st_mode
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    via = f" (it links to {os.readlink(path)!r})" if os.path.islink(path) else ""
+    raise _Unreadable(f"is {kind}{via}, not a file: put the file itself in its place")
+
+
+def _stat_problem(error: OSError, path: Path) -> str:
+    """Why `path` cannot be used when even its status cannot be read."""
+    if isinstance(error, FileNotFoundError):
+        if os.path.lexists(path):  # the name exists: a link to nothing
+            return _link_problem(path, "which does not exist")
+        return "no such folder or file"
+    if error.errno == errno.ELOOP:
+        return _link_problem(path, "which leads round in a loop")
+    return _os_problem(error, path)
+
+
+def _link_problem(path: Path, what: str) -> str:
+    try:
+        target = repr(os.readlink(path))
+    except OSError:
+        target = "another name"
+    return f"is a link to {target}, {what}: put the file itself in its place"
+
+
+def _os_problem(error: OSError, path: Path) -> str:
+    """One line for an OS error while opening or reading `path`, with what to do about it."""
+    reason = error.strerror or str(error)
+    if error.errno == errno.ENAMETOOLONG:
+        longest = max(len(part) for part in Path(path).parts)
+        return (f"cannot be read: {reason} (a name of {longest} characters in the path): move "
+                "the model to a folder with a shorter name")
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return (f"cannot be read: {reason}: ask for read access to it and its folder, or copy "
+                "the model to a folder of your own")
+    return f"cannot be read: {reason}"
+
+
+def _size_problem(size: int) -> str:
+    return (f"is {size / 1e6:,.1f} MB, more than the {LARGEST_FILE / 1e6:g} MB a model file may "
+            "hold: delete unused rows, columns and sheets")
+
+
+def _bounded_rows(rows: Iterable[list[str]], label: str, report: _Report) -> list | None:
+    """The rows of a table, read one at a time up to the first bound they pass (reported, and
+    None returned): LARGEST_ROWS rows under the header, LARGEST_CELLS cells, LONGEST_CELL
+    characters in a cell. Stopping there keeps a huge table from costing minutes."""
+    kept, cells = [], 0
+    for number, row in enumerate(rows, 1):
+        if number > LARGEST_ROWS + 1:
+            report.add(label, None, None, f"has more than {LARGEST_ROWS:,} rows under its header, "
+                       "the most a table may have (blank rows count): delete unused rows")
+            return None
+        cells += len(row)
+        if cells > LARGEST_CELLS:
+            report.add(label, number, None, f"has more than {LARGEST_CELLS:,} cells by this row, "
+                       "the most a table may have: delete unused rows and columns")
+            return None
+        if row and max(map(len, row)) > LONGEST_CELL:
+            index = next(i for i, cell in enumerate(row) if len(cell) > LONGEST_CELL)
+            report.add(label, number, None, f"cell {_column_letter(index)}{number} holds "
+                       f"{len(row[index]):,} characters, more than the {LONGEST_CELL:,} a cell "
+                       "may hold (Excel's own limit)")
+            return None
+        kept.append(row)
+    return kept
+
 
 class _Folder:
     """A model folder: one CSV file per table."""
@@ -142,24 +283,47 @@ class _Folder:
         return schema.file
 
     def read(self, schema: TableSchema, report: _Report) -> _Table | None:
-        file = self.path / schema.file
-        if not file.exists():
-            return None
+        label = schema.file
         try:
-            data = file.read_bytes()
-        except OSError as error:
-            report.add(schema.file, None, None, f"cannot be read: {error.strerror or error}")
+            data = _read_file(self.path / schema.file)
+        except FileNotFoundError:
+            return None
+        except _Unreadable as problem:
+            report.add(label, None, None, str(problem))
             return _Table.unreadable()
-        text = _decode(data, schema.file, report)
+        text = _decode(data, label, report)
         if text is None:
             return _Table.unreadable()
         reader = csv.reader(text_io.StringIO(text, newline=""))
         try:
-            rows = list(reader)
+            rows = _bounded_rows(reader, label, report)
         except csv.Error as error:
-            report.add(schema.file, reader.line_num, None, f"is not valid CSV: {error}")
+            if "field larger than field limit" in str(error):
+                report.add(label, reader.line_num, None, "has a cell of more than "
+                           f"{LONGEST_CELL:,} characters, the most a cell may hold (Excel's own "
+                           "limit)")
+            else:
+                report.add(label, reader.line_num, None, f"is not valid CSV: {error}")
             return _Table.unreadable()
-        return _rows_to_table(rows, schema.file, report)
+        if rows is None or _other_separator(rows, label, report):
+            return _Table.unreadable()
+        return _rows_to_table(rows, label, report)
+
+
+def _other_separator(rows: list[list[str]], label: str, report: _Report) -> bool:
+    """Report a CSV file whose header is one cell holding ';' or tabs: a file saved with
+    another separator (as spreadsheets in many European languages do)."""
+    header = next((row for row in rows if any(cell.strip() for cell in row)), [])
+    named = [cell for cell in header if cell.strip()]
+    if len(named) != 1:
+        return False
+    for separator, name in ((";", "';'"), ("\t", "tabs")):
+        if len([part for part in named[0].split(separator) if part.strip()]) > 1:
+            number = rows.index(header) + 1
+            report.add(label, number, None, f"looks separated by {name}, not commas: save it "
+                       "from your spreadsheet as comma-separated 'CSV UTF-8'")
+            return True
+    return False
 
 
 def _decode(data: bytes, label: str, report: _Report) -> str | None:
@@ -192,39 +356,79 @@ class _Workbook:
     """An .xlsx workbook: one sheet per table, named like the CSV file with or without '.csv'.
 
     Other sheets (notes, lookups) are ignored; merged cells read as blank except the first.
+    A formula cell reads as the value the spreadsheet saved with it; formulas are never
+    evaluated.
     """
 
     def __init__(self, path: Path, report: _Report):
         self.path = path
         self.sheets: dict[str, list[list[str]]] = {}
-        titles: dict[str, str] = {}
+        label = path.name
         try:
+            data = _read_file(path)
+        except FileNotFoundError:
+            report.add(label, None, None, "no such folder or file")
+            return
+        except _Unreadable as problem:
+            report.add(label, None, None, str(problem))
+            return
+        if data.startswith(_OLE_SIGNATURE):
+            report.add(label, None, None, _old_or_encrypted_problem(data))
+            return
+        try:
+            archive = zipfile.ZipFile(text_io.BytesIO(data))
+        except Exception as error:  # BadZipFile, or an error in the zip's directory
+            report.add(label, None, None, f"cannot be read as an .xlsx workbook "
+                       f"({type(error).__name__}: {error}); save it from your spreadsheet as "
+                       "'Excel Workbook (.xlsx)'")
+            return
+        with archive:
+            self._read_sheets(archive, data, report)
+
+    def _read_sheets(self, archive: zipfile.ZipFile, data: bytes, report: _Report) -> None:
+        label = self.path.name
+        problems = len(report.problems)
+        try:
+            files = _sheet_files(archive)
+            with_formulas = _check_sheet_sizes(archive, files, label, report)
+            if len(report.problems) > problems:
+                return
             import openpyxl
 
             with warnings.catch_warnings():  # e.g. "data validation extension not supported"
                 warnings.simplefilter("ignore", UserWarning)
-                book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds on a damaged file
-            report.add(path.name, None, None, f"cannot be read as an .xlsx workbook "
+                book = openpyxl.load_workbook(text_io.BytesIO(data), read_only=True,
+                                              data_only=True)
+        except Exception as error:  # zipfile and openpyxl raise many kinds on a damaged file
+            report.add(label, None, None, f"cannot be read as an .xlsx workbook "
                        f"({type(error).__name__}: {error}); save it from your spreadsheet as "
                        "'Excel Workbook (.xlsx)'")
             return
+        titles: dict[str, str] = {}
         try:
             for sheet in book.worksheets:
                 name = sheet.title.strip().lower().removesuffix(".csv")
                 if name not in SCHEMAS and name not in OTHER_SHEETS:
                     continue
                 if name in titles:
-                    report.add(path.name, None, None, f"sheets {titles[name]!r} and "
+                    report.add(label, None, None, f"sheets {titles[name]!r} and "
                                f"{sheet.title!r} both hold table {name!r}: keep one")
                     continue
                 titles[name] = sheet.title
+                sheet.reset_dimensions()  # rows as long as their cells, not a claimed size
                 with warnings.catch_warnings():  # e.g. a date format on a huge number
                     warnings.simplefilter("ignore", UserWarning)
-                    self.sheets[name] = [[_cell_text(value) for value in row]
-                                         for row in sheet.iter_rows(values_only=True)]
+                    rows = _bounded_rows(([_cell_text(value) for value in row]
+                                          for row in sheet.iter_rows(values_only=True)),
+                                         f"{label}[{name}]", report)
+                if rows is None:
+                    continue
+                self.sheets[name] = rows
+                if sheet.title in with_formulas:
+                    _report_unsaved_formulas(archive, files[sheet.title], rows,
+                                             f"{label}[{name}]", report)
         except Exception as error:  # damaged sheet XML surfaces only while reading rows
-            report.add(path.name, None, None, f"cannot be read as an .xlsx workbook "
+            report.add(label, None, None, f"cannot be read as an .xlsx workbook "
                        f"({type(error).__name__}: {error})")
         finally:
             book.close()
@@ -237,6 +441,142 @@ class _Workbook:
         if rows is None:
             return None
         return _rows_to_table(rows, self.label(schema), report)
+
+
+def _old_or_encrypted_problem(data: bytes) -> str:
+    """What an OLE compound file given as .xlsx is: an encrypted workbook or an old .xls."""
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return ("is protected by a password (encrypted): save a copy without the password "
+                "(in Excel: File > Info > Protect Workbook > Encrypt with Password, and clear "
+                "it) and load that")
+    return ("is an Excel 97-2003 workbook (.xls), not .xlsx: save it from your spreadsheet as "
+            "'Excel Workbook (.xlsx)'")
+
+
+def _local(tag: str) -> str:
+    """An XML tag without its namespace."""
+    return tag.rpartition("}")[2]
+
+
+def _sheet_files(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each worksheet's title and the part of the archive holding its cells; parts under
+    xl/worksheets/ that no title names are listed under their own part name."""
+    files: dict[str, str] = {}
+    try:
+        targets = {relation.get("Id"): relation.get("Target", "") for relation in
+                   ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))}
+        for element in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter():
+            if _local(element.tag) != "sheet":
+                continue
+            relation = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+            target = targets.get(relation, "")
+            part = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(posixpath.join("xl", target))
+            files[element.get("name", "")] = part
+    except (KeyError, ElementTree.ParseError):  # openpyxl then says what is wrong
+        pass
+    known = set(files.values())
+    for part in archive.namelist():
+        if part.startswith("xl/worksheets/") and part.endswith(".xml") and part not in known:
+            files[part] = part
+    return files
+
+
+def _check_sheet_sizes(archive: zipfile.ZipFile, files: dict[str, str], label: str,
+                       report: _Report) -> set[str]:
+    """Refuse a workbook that unpacks to more than LARGEST_UNPACKED bytes, or a sheet with more
+    than LARGEST_CELLS cells or LARGEST_ROWS rows, before any sheet is parsed: counting the
+    cells in the sheet's XML takes a fraction of a second where parsing them would take
+    minutes. Returns the titles of the sheets holding formulas."""
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > LARGEST_UNPACKED:
+        report.add(label, None, None, f"unpacks to {unpacked / 1e6:,.0f} MB, more than the "
+                   f"{LARGEST_UNPACKED / 1e6:g} MB a model workbook may hold: delete unused "
+                   "sheets, rows and columns")
+        return set()
+    with_formulas = set()
+    for title, part in files.items():
+        if part not in archive.NameToInfo:
+            continue
+        cells, rows, formulas = _count_cells(archive, part)
+        if cells > LARGEST_CELLS:
+            report.add(f"{label}[{title}]", None, None, f"holds more than {LARGEST_CELLS:,} "
+                       "cells, the most a sheet may have: delete unused rows and columns, or "
+                       "move this sheet to another workbook")
+        elif rows > LARGEST_ROWS + 1:
+            report.add(f"{label}[{title}]", None, None, f"holds more than {LARGEST_ROWS:,} rows "
+                       "under its header, the most a sheet may have (formatted blank rows count): "
+                       "delete unused rows")
+        elif formulas:
+            with_formulas.add(title)
+    return with_formulas
+
+
+def _count_cells(archive: zipfile.ZipFile, part: str) -> tuple[int, int, bool]:
+    """Cells and rows in a sheet's XML (counted up to just past the bounds) and whether it holds
+    any formula, read in chunks without parsing."""
+    cells = rows = 0
+    formulas = False
+    carry = b""
+    with archive.open(part) as stream:
+        while cells <= LARGEST_CELLS and rows <= LARGEST_ROWS + 1:
+            chunk = stream.read(1 << 20)
+            buffer = carry + chunk
+            # a tag is '<' and a few characters without '<': all before the last '<' are whole
+            cut = buffer.rfind(b"<") if chunk else len(buffer)
+            head, carry = buffer[:max(cut, 0)], buffer[max(cut, 0):]
+            cells += len(_CELL_TAG.findall(head))
+            rows += len(_ROW_TAG.findall(head))
+            formulas = formulas or _FORMULA_TAG.search(head) is not None
+            if not chunk:
+                break
+    return cells, rows, formulas
+
+
+def _report_unsaved_formulas(archive: zipfile.ZipFile, part: str, rows: list[list[str]],
+                             label: str, report: _Report) -> None:
+    """Report each formula cell saved without its value (as files written by programs that do
+    not calculate, e.g. openpyxl, are): the workbench reads values and never evaluates."""
+    header = next((row for row in rows if any(cell.strip() for cell in row)), [])
+    for row, index, formula in _formulas_without_values(archive, part):
+        name = header[index].strip() if index < len(header) else ""
+        column = name or _column_letter(index)
+        shown = f" (={formula if len(formula) <= 40 else formula[:40] + '…'})" if formula else ""
+        report.add(label, row, column, f"holds a formula with no saved value{shown}: open and "
+                   "save the file in a spreadsheet program, which stores the value")
+
+
+def _formulas_without_values(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, str]]:
+    """(row, 0-based column, formula) of every formula cell without a saved value. A formula
+    whose saved value is empty text (type 'str') has a value: the empty text."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    found: list[tuple[int, int, str]] = []
+    row_number = column = 0
+    with archive.open(part) as stream:
+        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+            tag = _local(element.tag)
+            if event == "start":
+                if tag == "row":
+                    row_number = int(element.get("r") or row_number + 1)
+                    column = 0
+                continue
+            if tag == "row":
+                element.clear()
+            if tag != "c":
+                continue
+            reference = element.get("r")
+            if reference:
+                row_number, column = coordinate_to_tuple(reference)
+            else:
+                column += 1
+            children = {_local(child.tag): child for child in element}
+            if "f" not in children:
+                continue
+            value = children.get("v")
+            if value is None or (not value.text and element.get("t") != "str"):
+                found.append((row_number, column - 1, (children["f"].text or "").strip()))
+    return found
 
 
 def _cell_text(value: object) -> str:
@@ -336,7 +676,10 @@ def _number(text: str, row: int, column: str, label: str, report: _Report, *, re
         number = float(text)
     except ValueError:
         hint = ""
-        if re.fullmatch(r"[+-]?\d+,\d+", text):
+        plain = _plain_amount(text)
+        if plain:
+            hint = f" (write {plain}: the number alone, without a currency sign or k/m/bn)"
+        elif re.fullmatch(r"[+-]?\d+,\d+", text):
             hint = " (write decimals with a point, e.g. 1.5)"
         elif re.search(r"\d", text) and re.search(r"[£$€%]", text):
             hint = " (write the number alone, without a currency or % sign)"
@@ -359,6 +702,22 @@ def _number(text: str, row: int, column: str, label: str, report: _Report, *, re
         report.add(label, row, column, f"{text} must be a whole number")
         return math.nan
     return number
+
+
+def _plain_amount(text: str) -> str:
+    """An amount written with a currency sign or a k/m/bn suffix ('£5,000', '60k', '1.5m') as a
+    plain number ('5000', '60000', '1500000'); "" for any other text."""
+    match = _AMOUNT.fullmatch(text)
+    if not match or not (match["currency"] or match["suffix"]):
+        return ""
+    sign, digits, suffix = match["sign"], match["digits"], (match["suffix"] or "").lower()
+    if "," in digits and not _THOUSANDS.fullmatch(digits):
+        return ""
+    try:
+        amount = Decimal(digits.replace(",", "")) * _SUFFIXES[suffix]
+    except InvalidOperation:
+        return ""
+    return sign.replace("+", "") + format(amount.normalize(), "f")
 
 
 def _split_list(text: str) -> tuple[str, ...]:
@@ -407,6 +766,33 @@ def _check_ids(table: _Table, column: str, label: str, report: _Report, *,
                        f"{earlier_row}{same}")
         else:
             first_seen[folded] = (row, value)
+
+
+def _check_lengths(table: _Table, name: str, used: set[str], label: str,
+                   report: _Report) -> None:
+    """Ids, names, numbers and other short cells the workbench uses hold at most LONGEST_NAME
+    characters (each item of a ';'-separated list counted alone); prose (FREE_TEXT) and
+    columns it does not use hold at most LONGEST_CELL."""
+    for column, cells in table.columns.items():
+        if column == ROW:
+            continue
+        short = column in used and column not in FREE_TEXT
+        longest = LONGEST_NAME if short else LONGEST_CELL
+        for row, text in zip(table.rows, cells):
+            if len(text) <= longest:
+                continue
+            if not short:
+                report.add(label, row, column, f"is {len(text):,} characters long, more than "
+                           f"the {longest:,} a cell may hold (Excel's own limit)")
+            elif (name, column) in LIST_COLUMNS:
+                length = max(len(item) for item in _split_list(text))
+                if length > longest:
+                    report.add(label, row, column, f"lists an id of {length:,} characters, more "
+                               f"than the {longest:,} an id may have")
+            else:
+                report.add(label, row, column, f"is {len(text):,} characters long, more than "
+                           f"the {longest:,} an id, a name or a number may have (longer text "
+                           "belongs in a description or note column)")
 
 
 def _check_unique(table: _Table, columns: tuple[str, ...], what: str, label: str,
@@ -780,9 +1166,7 @@ def load(path: str | Path) -> Model:
     """Read and validate a model folder or .xlsx workbook; raise ModelError listing every problem."""
     path = Path(path)
     report = _Report()
-    if not path.exists():
-        raise ModelError(Problem(str(path), None, None, "no such folder or file"))
-    if path.is_dir():
+    if _is_folder(path):
         source = _Folder(path)
     elif path.suffix.lower() == ".xlsx":
         source = _Workbook(path, report)
@@ -793,6 +1177,23 @@ def load(path: str | Path) -> Model:
     raw = {name: source.read(schema, report) for name, schema in SCHEMAS.items()}
     labels = {name: source.label(schema) for name, schema in SCHEMAS.items()}
     return _validate(raw, labels, report, str(path))
+
+
+def _is_folder(path: Path) -> bool:
+    """Whether `path` is a folder; a ModelError naming it when it cannot be used at all (absent,
+    a broken link, a path the system refuses, a folder whose files cannot be opened)."""
+    try:
+        folder = stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError as error:
+        raise ModelError(Problem(str(path), None, None, _stat_problem(error, path))) from None
+    if folder:
+        try:  # opening files in a folder needs its search permission
+            os.lstat(path / SCHEMAS["actions"].file)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise ModelError(Problem(str(path), None, None, _os_problem(error, path))) from None
+    return folder
 
 
 def from_tables(tables: dict[str, pd.DataFrame], source: str = "<memory>") -> Model:
@@ -833,6 +1234,12 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
                 table, schema, labels[name], report):
             table = _Table({ROW: [], **{column: [] for column in schema.required}})
         tables[name] = table
+    report.raise_if_any()
+    amounts = {name + suffix for name in tables["resources"]["resource"]
+               for suffix in ("", SETUP_SUFFIX)}
+    for name, schema in SCHEMAS.items():
+        used = {*schema.required, *schema.optional, *(amounts if name == "actions" else ())}
+        _check_lengths(tables[name], name, used, labels[name], report)
     report.raise_if_any()
 
     settings = _validate_settings(tables["settings"], labels["settings"], report)
