@@ -585,27 +585,30 @@ def _duplicate_problems(frame: pd.DataFrame, label: str) -> list[Problem]:
 
 def _weight_problems(frame: pd.DataFrame, model: Model, label: str) -> list[Problem]:
     """A scenario's weights (its stakeholder's, with its own on top) must not all be zero."""
-    problems = []
     criteria = set(model.criteria.index)
     weighted = frame[(frame["kind"] == "weight") & frame["target"].isin(criteria)
                      & frame["number"].notna()]
     if weighted.empty:
-        return problems
+        return []
     chosen = frame[frame["kind"] == "stakeholder"].drop_duplicates("scenario")
     stakeholder_of = dict(zip(chosen["scenario"], chosen["target"]))
+    own: dict[str, dict[str, float]] = {}  # scenario: {criterion: weight}, in file order
+    first_row: dict[str, int] = {}
+    for row, scenario, target, number in zip(weighted[ROW], weighted["scenario"],
+                                             weighted["target"], weighted["number"]):
+        own.setdefault(scenario, {})[target] = number
+        first_row.setdefault(scenario, int(row))
     choices = set(stakeholder_choices(model))
-    start: dict[str, pd.Series] = {}  # each weighting's weights, worked out once
-    for scenario, own in weighted.groupby("scenario", sort=False):
+    start: dict[str, dict[str, float]] = {}  # each weighting's weights, worked out once
+    problems = []
+    for scenario, weights in own.items():
         stakeholder = stakeholder_of.get(scenario, AGREED)
         if stakeholder not in choices:
             continue
         if stakeholder not in start:
-            start[stakeholder] = stakeholder_weights(model, stakeholder)
-        weights = start[stakeholder].copy()
-        for target, number in zip(own["target"], own["number"]):
-            weights[target] = number
-        if weights.sum() <= 0:
-            problems.append(Problem(label, int(own[ROW].iloc[0]), "value", f"scenario "
+            start[stakeholder] = stakeholder_weights(model, stakeholder).to_dict()
+        if sum({**start[stakeholder], **weights}.values()) <= 0:
+            problems.append(Problem(label, first_row[scenario], "value", f"scenario "
                                     f"{scenario!r} leaves every criterion weight at zero: at "
                                     "least one must be positive"))
     return problems
