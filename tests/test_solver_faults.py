@@ -47,7 +47,7 @@ def write_tables(tables: dict[str, pd.DataFrame], folder) -> None:
 # ---------------------------------------------------------------- time limits
 
 KNAPSACK_RESOURCES = ["cost", "staff_fte", "capital"]
-TIME_LIMIT = 0.2  # [s]; the hard knapsack is not proven in 30 s by either solver (measured)
+TIME_LIMIT = 0.2  # [s]; the hard knapsack is not proven in 15 s by either solver (measured)
 
 
 def hard_knapsack_tables(seed: int, n_actions: int = 100) -> dict[str, pd.DataFrame]:
@@ -56,7 +56,7 @@ def hard_knapsack_tables(seed: int, n_actions: int = 100) -> dict[str, pd.DataFr
 
     Correlated values are the classic hard case for branch and bound (D. Pisinger, "Where are
     the hard knapsack problems?", Computers & Operations Research 32 (2005) 2271-2284): both
-    solvers find a good portfolio in well under 0.05 s, but neither proves one optimal in 30 s
+    solvers find a portfolio within a 0.05 s limit, but neither proves one optimal in 15 s
     (100 actions, seeds 0 and 1), so a short time limit always ends the search.
     """
     tables = random_tables(n_actions, seed, n_resources=len(KNAPSACK_RESOURCES), n_criteria=1,
