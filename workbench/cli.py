@@ -10,6 +10,7 @@ import json
 import math
 import sys
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -49,8 +50,27 @@ def _limits(pairs: list[str], model) -> dict[str, float]:
     return limits
 
 
+def _json_ready(data):
+    """Plain JSON values: NaN and inf become null, numpy scalars numbers, other objects text."""
+    if isinstance(data, dict):
+        return {key if isinstance(key, str) else str(_json_ready(key)): _json_ready(value)
+                for key, value in data.items()}
+    if isinstance(data, (list, tuple, set, frozenset, np.ndarray)):
+        return [_json_ready(value) for value in data]
+    if isinstance(data, np.generic):
+        data = data.item()
+    if isinstance(data, float):
+        return data if np.isfinite(data) else None
+    if data is None or isinstance(data, (str, int)):  # bool is an int
+        return data
+    if data is pd.NA or data is pd.NaT:
+        return None
+    return str(data)
+
+
 def _print_json(data) -> None:
-    print(json.dumps(data, indent=2, default=str))
+    """Always valid JSON (allow_nan=False): no NaN or Infinity, which JSON readers refuse."""
+    print(json.dumps(_json_ready(data), indent=2, allow_nan=False))
 
 
 def _format_portfolio(model, result, limits: dict[str, float] | None = None) -> str:
