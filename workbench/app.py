@@ -66,11 +66,13 @@ def write_app_notebook(model_dir: str | Path, folder: str | Path,
 
 def voila_command(notebook: str | Path, port: int, host: str = LOOPBACK[0]) -> list[str]:
     """The command that serves the notebook: Voila behind the Host and Origin check
-    (`app_server.py`), code hidden, one fixed port on one interface, no browser."""
+    (`app_server.py`), code hidden, one fixed port on one interface, no browser. The notebook's
+    folder is the server's own: it is removed when the server stops."""
     return [sys.executable, "-m", "workbench.app_server", str(notebook), "--no-browser",
             f"--port={int(port)}", f"--Voila.ip={host}", "--Voila.port_retries=0",
             "--strip_sources=True", "--theme=light",
-            "--VoilaConfiguration.show_tracebacks=False"]
+            "--VoilaConfiguration.show_tracebacks=False",
+            f"--GuardedVoila.private_folder={Path(notebook).parent}"]
 
 
 def is_loopback(host: str) -> bool:

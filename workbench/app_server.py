@@ -10,11 +10,15 @@ gets 403, for the page, static files and the kernel websocket alike. The rest:
 - the page is Voila's lab template without the Font Awesome stylesheets it fetches from a CDN
   (Voila's own bundle already carries Font Awesome and its fonts), so nothing leaves the machine;
 - the server stops when its standard input closes: `workbench app` holds the other end of that
-  pipe, and the operating system closes it when the parent dies, even by kill -9.
+  pipe, and the operating system closes it when the parent dies, even by kill -9;
+- `--GuardedVoila.private_folder=FOLDER` names a folder of the server's own (`workbench app`
+  passes the temporary one holding the notebook): the page template is written there, and the
+  folder is removed when the server stops, so a killed `workbench app` leaves nothing behind.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -58,20 +62,29 @@ class ForeignRequest(Matcher):
 
 
 class GuardedVoila(Voila):
-    """Voila with the Host and Origin check in front of every route and the page template
-    from `page_templates` searched first."""
+    """Voila with the Host and Origin check in front of every route, and a page that asks
+    nothing of a CDN."""
 
-    page_templates = Unicode("", help="a folder searched before Voila's own templates").tag(
-        config=True)
+    private_folder = Unicode("", help="a folder of this server's own: the page template is "
+                             "written there, and it is removed when the server stops (default: "
+                             "a new temporary folder)").tag(config=True)
 
     def setup_template_dirs(self):
         super().setup_template_dirs()
-        if self.page_templates:
-            self.template_paths.insert(0, self.page_templates)
+        if not self.private_folder:
+            self.private_folder = tempfile.mkdtemp(prefix="workbench-page-")
+        Path(self.private_folder, "index.html.j2").write_text(PAGE_TEMPLATE, encoding="utf-8")
+        self.template_paths.insert(0, self.private_folder)
 
     def init_handlers(self):
         refuse = Rule(ForeignRequest(self.ip, self.port), ErrorHandler, {"status_code": 403})
         return [refuse, *super().init_handlers()]
+
+    def stop(self):
+        try:
+            super().stop()
+        finally:
+            shutil.rmtree(self.private_folder, ignore_errors=True)
 
 
 def stop_when_stdin_closes() -> None:
@@ -91,9 +104,7 @@ def stop_when_stdin_closes() -> None:
 def main(argv: list[str] | None = None) -> None:
     stop_when_stdin_closes()
     token = os.environ.pop(TOKEN_VARIABLE, "")
-    with tempfile.TemporaryDirectory(prefix="workbench-page-") as folder:
-        Path(folder, "index.html.j2").write_text(PAGE_TEMPLATE, encoding="utf-8")
-        GuardedVoila.launch_instance(argv, token=token, page_templates=folder)
+    GuardedVoila.launch_instance(argv, token=token)
 
 
 if __name__ == "__main__":
