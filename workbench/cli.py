@@ -9,6 +9,7 @@ import argparse
 import json
 import math
 import sys
+from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
@@ -215,16 +216,21 @@ def cmd_report(args) -> int:
 
 
 def cmd_robustness(args) -> int:
-    from .robustness import robustness
+    from .robustness import cluster_executor, robustness
 
     model = load(args.model)
     if args.workers < 1:
         raise ModelError(Problem("--workers", None, None,
                                  f"{args.workers}: at least 1 worker is needed"))
-    result = robustness(model, samples=args.samples, seed=args.seed,
-                        cost_spread=args.cost_spread, weight_concentration=args.concentration,
-                        progress=not args.json, limits=_limits(args.limit, model),
-                        workers=args.workers if args.workers > 1 else None)
+    if args.scheduler and args.workers > 1:
+        raise ModelError(Problem("--scheduler", None, None, "give either --scheduler (the "
+                                 "cluster's workers) or --workers, not both"))
+    cluster = cluster_executor(args.scheduler) if args.scheduler else nullcontext()
+    with cluster as executor:
+        result = robustness(model, samples=args.samples, seed=args.seed,
+                            cost_spread=args.cost_spread, weight_concentration=args.concentration,
+                            progress=not args.json, limits=_limits(args.limit, model),
+                            executor=executor, workers=args.workers if args.workers > 1 else None)
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -314,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     robust.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     robust.add_argument("--workers", type=int, default=1, metavar="K",
                         help="worker processes (default 1: this process)")
+    robust.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the draws on a running Dask cluster, e.g. "
+                             "tcp://10.0.0.5:8786 (needs the dask extra; see README)")
     robust.add_argument("--cost-spread", type=float, default=0.0, metavar="SHARE",
                         help="+- share of each cost without <resource>_low/_high columns, "
                              "e.g. 0.1 (default 0)")

@@ -21,7 +21,8 @@ from __future__ import annotations
 import inspect
 import math
 import multiprocessing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 
@@ -381,6 +382,54 @@ def process_pool(workers: int = 2) -> ProcessPoolExecutor:
     if not isinstance(workers, int) or workers < 1:
         raise argument_error("workers", f"must be a whole number of at least 1, not {workers!r}")
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+SCHEDULER_TIMEOUT = 10.0  # [s] to reach a Dask scheduler and find a worker on it
+
+
+@contextmanager
+def cluster_executor(address: str, timeout: float | None = None) -> Iterator[Executor]:
+    """An executor on a running Dask cluster, for `robustness(model, executor=...)`.
+
+    address: the scheduler's address as `dask scheduler` prints it, e.g. 'tcp://10.0.0.5:8786';
+    timeout: how long to wait for the scheduler, and for at least one worker [s] (default
+    SCHEDULER_TIMEOUT). The connection closes when the `with` block ends. Needs the
+    `distributed` package (the `dask` extra) here and workbench on every worker.
+    """
+    timeout = SCHEDULER_TIMEOUT if timeout is None else timeout
+    try:
+        from distributed import Client
+        from distributed.comm import get_address_host_port
+    except ImportError:
+        raise WorkbenchError("--scheduler / cluster_executor needs the 'distributed' package: "
+                             "pip install 'workbench[dask]' (or pip install distributed)"
+                             ) from None
+    try:
+        get_address_host_port(address)
+    except ValueError as error:
+        raise WorkbenchError(f"scheduler address {address!r}: {error}; expected the address "
+                             "`dask scheduler` prints, e.g. tcp://10.0.0.5:8786") from None
+    # Made in two steps so that a failed connection can still be closed here: otherwise its
+    # finaliser waits seconds at exit and prints a traceback.
+    client = Client.__new__(Client)
+    try:
+        client.__init__(address, timeout=timeout, set_as_default=False)
+    except Exception as error:  # a refused port, a timeout, a peer that is not Dask
+        client.close()
+        reason = (str(error).splitlines()[0] if isinstance(error, OSError) and str(error)
+                  else "what answers there is not a Dask scheduler")
+        raise WorkbenchError(f"cannot reach a Dask scheduler at {address} ({reason}): start "
+                             "one with `dask scheduler` and give the address it prints") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        client.close()
+        raise WorkbenchError(f"the Dask scheduler at {address} has no worker after {timeout:g} s: "
+                             f"start one with `dask worker {address}`") from None
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
 
 
 def robustness(model: Model, samples: int = 1000, seed: int = 0, executor: Executor | None = None,
