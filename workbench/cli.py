@@ -299,7 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--port", type=int, default=8866, help="port (default 8866; 0: any free)")
     app.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     app.add_argument("--expose", action="store_true",
-                     help="allow --host other than loopback: anyone who reaches it can use it")
+                     help="allow --host other than loopback: anyone with the address printed "
+                          "(it carries a secret token) can use it")
     app.add_argument("--scenario", default=None, metavar="NAME",
                      help="start from a scenario of the model's scenarios.csv")
     app.set_defaults(handler=cmd_app)
