@@ -1,7 +1,8 @@
 """Security: nothing read from a model is executed, and files made for spreadsheets cannot run
 as formulas. (`workbench app` listening only on 127.0.0.1 unless told otherwise is tested with the
 app, in test_browser.py: test_the_app_listens_on_loopback_and_hides_the_code and
-test_another_interface_needs_an_explicit_flag.)
+test_another_interface_needs_an_explicit_flag; the served app's Host, Origin and token checks
+in test_app.py.)
 """
 from __future__ import annotations
 
