@@ -212,6 +212,15 @@ def test_a_busy_port_is_a_clear_error(capsys, monkeypatch):
     assert error.count("\n") == 1
 
 
+@pytest.mark.parametrize("host", ["192.0.2.1", "nosuchhost.invalid"])  # TEST-NET-1; no name
+def test_an_address_not_of_this_machine_is_a_clear_error(host, capsys, monkeypatch):
+    monkeypatch.setattr(app.subprocess, "Popen", lambda *a, **k: pytest.fail("Voila started"))
+    assert cli.main(["app", str(EXAMPLE), "--host", host, "--expose", "--port", "8899"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"workbench: --host {host}: cannot listen on {host}:8899: ")
+    assert error.endswith("; name an address of this machine\n") and error.count("\n") == 1
+
+
 # ---------------------------------------------------------------- lifetime
 
 

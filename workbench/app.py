@@ -172,11 +172,14 @@ def claim_port(host: str, port: int) -> int:
         try:
             probe.bind((host, port))
         except OSError as error:
-            hint = {errno.EADDRINUSE: "another program listens there: choose another --port, "
-                                      "or --port 0 for any free one",
-                    errno.EACCES: "ports below 1024 need administrator rights: choose a port "
-                                  "from 1024 up"}.get(error.errno, "check --host and --port")
-            raise WorkbenchError(f"--port {port}: cannot listen on {url_host(host)}:{port}: "
+            argument, hint = f"--port {port}", {
+                errno.EADDRINUSE: "another program listens there: choose another --port, or "
+                                  "--port 0 for any free one",
+                errno.EACCES: "ports below 1024 need administrator rights: choose a port from "
+                              "1024 up"}.get(error.errno, "check --host and --port")
+            if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL:
+                argument, hint = f"--host {host}", "name an address of this machine"
+            raise WorkbenchError(f"{argument}: cannot listen on {url_host(host)}:{port}: "
                                  f"{error.strerror or error}; {hint}") from None
     return port
 
