@@ -97,6 +97,8 @@ def test_moving_the_budget_in_the_browser_reoptimises(browser, app, tmp_path):
                  if urlsplit(address).scheme not in ("data", "blob")
                  and urlsplit(address).hostname != "127.0.0.1"]
     assert elsewhere == []
+    assert page.evaluate("() => [...document.fonts].some(font => font.status === 'loaded'"
+                         " && font.family.includes('Font Awesome'))")  # the icons, served here
 
 
 # ---------------------------------------------------------------- the launcher, without a browser
