@@ -61,6 +61,7 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _AMOUNT = re.compile(r"(?P<sign>[+-]?)\s*(?P<currency>[£$€])?\s*(?P<digits>[\d,]*\d(\.\d+)?)"
                      r"\s*(?P<suffix>k|m|bn)?", re.IGNORECASE)
 _SUFFIXES = {"": 1, "k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
+SUGGESTION_COMPARISONS = 20_000  # id comparisons to suggest near spellings, per load
 NAME_LENGTH = 60  # longest generated interaction name (solvers' LP files limit name length)
 OTHER_SHEETS = ("scenarios",)  # read from a workbook for `read_table`, not by `load`
 
@@ -119,6 +120,7 @@ class _Report:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.comparisons_left = SUGGESTION_COMPARISONS  # spelling comparisons for `_suggest`
 
     def add(self, file: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(file, row, column, message))
@@ -161,9 +163,7 @@ LONGEST_NAME = 1_000  # characters in an id, a name or any other short cell
 FREE_TEXT = ("description", "evidence", "indicator", "note")  # columns of prose: LONGEST_CELL
 LIST_COLUMNS = {("interactions", "actions"), ("funding", "themes"), ("funding", "actions")}
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls files and encrypted .xlsx
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_SHEET_TAG = re.compile(rb"<(?:([A-Za-z_][\w.-]*:))?worksheet[\s>]")
 
 
 class _Unreadable(Exception):
@@ -235,8 +235,11 @@ def _os_problem(error: OSError, path: Path) -> str:
     reason = error.strerror or str(error)
     if error.errno == errno.ENAMETOOLONG:
         longest = max(len(part) for part in Path(path).parts)
-        return (f"cannot be read: {reason} (a name of {longest} characters in the path): move "
-                "the model to a folder with a shorter name")
+        if longest > 255:
+            return (f"cannot be read: {reason} (a name in the path has {longest:,} characters, "
+                    "more than the 255 most systems allow): shorten it")
+        return (f"cannot be read: {reason} (the path has {len(str(path)):,} characters): move "
+                "the model to a shorter path")
     if error.errno in (errno.EACCES, errno.EPERM):
         return (f"cannot be read: {reason}: ask for read access to it and its folder, or copy "
                 "the model to a folder of your own")
@@ -514,20 +517,30 @@ def _check_sheet_sizes(archive: zipfile.ZipFile, files: dict[str, str], label: s
 
 def _count_cells(archive: zipfile.ZipFile, part: str) -> tuple[int, int, bool]:
     """Cells and rows in a sheet's XML (counted up to just past the bounds) and whether it holds
-    any formula, read in chunks without parsing."""
+    any formula, read in chunks and counted as bytes, without parsing."""
     cells = rows = 0
     formulas = False
+    tags: dict[str, tuple[bytes, ...]] = {}
     carry = b""
     with archive.open(part) as stream:
         while cells <= LARGEST_CELLS and rows <= LARGEST_ROWS + 1:
             chunk = stream.read(1 << 20)
             buffer = carry + chunk
+            if not tags:  # the tags as this file writes them, e.g. <c ...> or <x:c ...>
+                match = _SHEET_TAG.search(buffer)
+                if not match and chunk:
+                    carry = buffer
+                    continue
+                prefix = (match[1] if match else None) or b""
+                tags = {name: tuple(b"<" + prefix + name.encode() + end for end in ends)
+                        for name, ends in (("c", (b" ", b">")), ("row", (b" ", b">", b"/>")),
+                                           ("f", (b" ", b">")))}
             # a tag is '<' and a few characters without '<': all before the last '<' are whole
-            cut = buffer.rfind(b"<") if chunk else len(buffer)
-            head, carry = buffer[:max(cut, 0)], buffer[max(cut, 0):]
-            cells += len(_CELL_TAG.findall(head))
-            rows += len(_ROW_TAG.findall(head))
-            formulas = formulas or _FORMULA_TAG.search(head) is not None
+            cut = max(buffer.rfind(b"<"), 0) if chunk else len(buffer)
+            head, carry = buffer[:cut], buffer[cut:]
+            cells += sum(head.count(tag) for tag in tags["c"])
+            rows += sum(head.count(tag) for tag in tags["row"])
+            formulas = formulas or any(tag in head for tag in tags["f"])
             if not chunk:
                 break
     return cells, rows, formulas
@@ -819,14 +832,22 @@ def _check_known(table: _Table, column: str, known: set[str], what: str, label: 
             report.add(label, row, column, f"is blank: name a {what}")
             good.append(False)
         elif value not in known:
-            report.add(label, row, column, f"unknown {what} {value!r}{_suggest(value, known)}")
+            report.add(label, row, column,
+                       f"unknown {what} {value!r}{_suggest(value, known, report)}")
             good.append(False)
         else:
             good.append(True)
     return good
 
 
-def _suggest(value: str, known: set[str]) -> str:
+def _suggest(value: str, known: set[str], report: _Report) -> str:
+    """' (did you mean ...?)' naming the known id that differs only in case or spacing, or is
+    spelt most alike; "" when none is close or the load's comparisons are spent (each
+    suggestion compares `value` with every known id, so a file of 100,000 unknown ids would
+    otherwise take minutes: the first few hundred mistakes get suggestions)."""
+    if report.comparisons_left < len(known):
+        return ""
+    report.comparisons_left -= len(known)
     same = sorted(k for k in known if _fold(k) == _fold(value))
     close = same or difflib.get_close_matches(value, sorted(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -966,7 +987,7 @@ def _validate_interactions(table, actions, label, report):
         for action in ids:
             if action not in action_ids:
                 report.add(label, row, "actions", f"unknown action {action!r}"
-                           f"{_suggest(action, action_ids)}")
+                           f"{_suggest(action, action_ids, report)}")
         repeated = len(set(ids)) != len(ids)
         if repeated:
             report.add(label, row, "actions", "lists the same action twice")
@@ -1072,7 +1093,7 @@ def _validate_constraints(table, actions, label, report):
             report.add(label, row, "target", f"is blank: name the {what}")
         elif target not in targets[kind]:
             report.add(label, row, "target", f"unknown {what} {target!r}"
-                       f"{_suggest(target, targets[kind])}")
+                       f"{_suggest(target, targets[kind], report)}")
         if kind not in ("include", "exclude") and value == "":
             report.add(label, row, "value", f"{kind} needs a count of actions")
         if kind == "include":
@@ -1094,7 +1115,7 @@ def _validate_funding(table, actions, resources, label, report):
                        "name the resource this stream pays towards")
         elif resource and resource not in resource_names:
             report.add(label, row, "resource", f"unknown resource {resource!r}"
-                       f"{_suggest(resource, resource_names)}")
+                       f"{_suggest(resource, resource_names, report)}")
     table.set("resource", [resource or "cost" for resource in given])
     for column, known, what in (("themes", _ids(actions["theme"]), "theme"),
                                 ("actions", _ids(actions["id"]), "action")):
@@ -1102,7 +1123,8 @@ def _validate_funding(table, actions, resources, label, report):
         for row, items in zip(table.rows, table[column]):
             for item in items:
                 if item not in known:
-                    report.add(label, row, column, f"unknown {what} {item!r}{_suggest(item, known)}")
+                    report.add(label, row, column,
+                               f"unknown {what} {item!r}{_suggest(item, known, report)}")
     for row, name in zip(table.rows, table["stream"]):
         if name == "":
             report.add(label, row, "stream", "is blank: name the funding stream")
