@@ -171,6 +171,21 @@ def test_a_dense_sheet_is_refused_in_about_a_second(tmp_path):
     assert time.perf_counter() - started < 5  # about 0.2 s on an idle 2-core machine
 
 
+def test_sheets_over_the_bound_together_are_refused(tmp_path):
+    """Two sheets of 600,000 cells each: each within the bound, together beyond it."""
+    path = tmp_path / "two.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "actions"
+    book.create_sheet("scores")
+    book.save(path)
+    rows = (b"<row>" + b"<c><v>1</v></c>" * 100 + b"</row>") * 6_000
+    replace_part(path, SHEET_PART, sheet_xml(rows))
+    replace_part(path, "xl/worksheets/sheet2.xml", sheet_xml(rows))
+    assert only_problem(path) == (
+        "two.xlsx: its sheets hold more than 1,000,000 cells together, the most a model workbook "
+        "may have: delete unused rows, columns and sheets")
+
+
 def test_a_sheet_of_blank_rows_is_refused(tmp_path):
     path = tmp_path / "rows.xlsx"
     one_sheet_workbook(path, b"<row/>" * (LARGEST_ROWS + 2))

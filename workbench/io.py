@@ -487,26 +487,34 @@ def _sheet_files(archive: zipfile.ZipFile) -> dict[str, str]:
 
 def _check_sheet_sizes(archive: zipfile.ZipFile, files: dict[str, str], label: str,
                        report: _Report) -> set[str]:
-    """Refuse a workbook that unpacks to more than LARGEST_UNPACKED bytes, or a sheet with more
-    than LARGEST_CELLS cells or LARGEST_ROWS rows, before any sheet is parsed: counting the
-    cells in the sheet's XML takes a fraction of a second where parsing them would take
-    minutes. Returns the titles of the sheets holding formulas."""
+    """Refuse a workbook that unpacks to more than LARGEST_UNPACKED bytes, a sheet with more
+    than LARGEST_CELLS cells or LARGEST_ROWS rows, or sheets with more than LARGEST_CELLS cells
+    together, before any sheet is parsed: counting the cells in the XML takes a fraction of a
+    second where parsing them would take minutes. Returns the titles of the sheets holding
+    formulas."""
     unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > LARGEST_UNPACKED:
         report.add(label, None, None, f"unpacks to {unpacked / 1e6:,.0f} MB, more than the "
                    f"{LARGEST_UNPACKED / 1e6:g} MB a model workbook may hold: delete unused "
                    "sheets, rows and columns")
         return set()
-    with_formulas = set()
+    with_formulas, total = set(), 0
     for title, part in files.items():
         if part not in archive.NameToInfo:
             continue
-        cells, rows, formulas = _count_cells(archive, part)
+        cells, rows, formulas = _count_cells(archive, part, LARGEST_CELLS - total)
+        total += cells
         if cells > LARGEST_CELLS:
             report.add(f"{label}[{title}]", None, None, f"holds more than {LARGEST_CELLS:,} "
                        "cells, the most a sheet may have: delete unused rows and columns, or "
                        "move this sheet to another workbook")
-        elif rows > LARGEST_ROWS + 1:
+            break
+        if total > LARGEST_CELLS:
+            report.add(label, None, None, f"its sheets hold more than {LARGEST_CELLS:,} cells "
+                       "together, the most a model workbook may have: delete unused rows, "
+                       "columns and sheets")
+            break
+        if rows > LARGEST_ROWS + 1:
             report.add(f"{label}[{title}]", None, None, f"holds more than {LARGEST_ROWS:,} rows "
                        "under its header, the most a sheet may have (formatted blank rows count): "
                        "delete unused rows")
@@ -515,15 +523,15 @@ def _check_sheet_sizes(archive: zipfile.ZipFile, files: dict[str, str], label: s
     return with_formulas
 
 
-def _count_cells(archive: zipfile.ZipFile, part: str) -> tuple[int, int, bool]:
-    """Cells and rows in a sheet's XML (counted up to just past the bounds) and whether it holds
-    any formula, read in chunks and counted as bytes, without parsing."""
+def _count_cells(archive: zipfile.ZipFile, part: str, most: int) -> tuple[int, int, bool]:
+    """Cells and rows in a sheet's XML (counted until past `most` cells or LARGEST_ROWS rows)
+    and whether it holds any formula, read in chunks and counted as bytes, without parsing."""
     cells = rows = 0
     formulas = False
     tags: dict[str, tuple[bytes, ...]] = {}
     carry = b""
     with archive.open(part) as stream:
-        while cells <= LARGEST_CELLS and rows <= LARGEST_ROWS + 1:
+        while cells <= most and rows <= LARGEST_ROWS + 1:
             chunk = stream.read(1 << 20)
             buffer = carry + chunk
             if not tags:  # the tags as this file writes them, e.g. <c ...> or <x:c ...>
