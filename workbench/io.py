@@ -187,7 +187,9 @@ def _read_file(path: Path) -> bytes:
     _check_regular(status, path)
     if status.st_size > LARGEST_FILE:
         raise _Unreadable(_size_problem(status.st_size))
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    # O_NONBLOCK: a pipe opened without it waits for a writer (POSIX only, like O_NOCTTY)
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         with os.fdopen(os.open(path, flags), "rb") as handle:
             _check_regular(os.fstat(handle.fileno()), path)
@@ -207,7 +209,10 @@ def _check_regular(status: os.stat_result, path: Path) -> None:
     kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
             else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
             else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
-    via = f" (it links to {os.readlink(path)!r})" if os.path.islink(path) else ""
+    try:
+        via = f" (it links to {os.readlink(path)!r})" if os.path.islink(path) else ""
+    except OSError:  # the link changed meanwhile
+        via = ""
     raise _Unreadable(f"is {kind}{via}, not a file: put the file itself in its place")
 
 
