@@ -171,6 +171,20 @@ def test_a_dense_sheet_is_refused_in_about_a_second(tmp_path):
     assert time.perf_counter() - started < 5  # about 0.2 s on an idle 2-core machine
 
 
+def test_cells_written_with_a_namespace_prefix_are_counted_too(tmp_path):
+    """Some writers spell the tags <x:row>, <x:c>: 1,000,001 such cells, no space wasted."""
+    path = tmp_path / "prefixed.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "actions"
+    book.save(path)
+    cells = b'<x:row r="1">' + b'<x:c r="A1"><x:v>1</x:v></x:c>' * 1_000_001 + b"</x:row>"
+    replace_part(path, SHEET_PART, f'<x:worksheet xmlns:x="{MAIN}"><x:sheetData>'.encode()
+                 + cells + b"</x:sheetData></x:worksheet>")
+    assert only_problem(path) == (
+        "prefixed.xlsx[actions]: holds more than 1,000,000 cells, the most a sheet may have: "
+        "delete unused rows and columns, or move this sheet to another workbook")
+
+
 def test_sheets_over_the_bound_together_are_refused(tmp_path):
     """Two sheets of 600,000 cells each: each within the bound, together beyond it."""
     path = tmp_path / "two.xlsx"

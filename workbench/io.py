@@ -503,9 +503,9 @@ def _check_sheet_sizes(archive: zipfile.ZipFile, files: dict[str, str], label: s
                    f"{LARGEST_UNPACKED / 1e6:g} MB a model workbook may hold: delete unused "
                    "sheets, rows and columns")
         return set()
-    with_formulas, total = set(), 0
+    with_formulas, total, parts = set(), 0, set(archive.namelist())
     for title, part in files.items():
-        if part not in archive.NameToInfo:
+        if part not in parts:
             continue
         cells, rows, formulas = _count_cells(archive, part, LARGEST_CELLS - total)
         total += cells
@@ -530,7 +530,8 @@ def _check_sheet_sizes(archive: zipfile.ZipFile, files: dict[str, str], label: s
 
 def _count_cells(archive: zipfile.ZipFile, part: str, most: int) -> tuple[int, int, bool]:
     """Cells and rows in a sheet's XML (counted until past `most` cells or LARGEST_ROWS rows)
-    and whether it holds any formula, read in chunks and counted as bytes, without parsing."""
+    and whether it holds any formula, read in chunks and counted as bytes, without parsing.
+    (zipfile never unpacks more than a part's declared size, which LARGEST_UNPACKED bounds.)"""
     cells = rows = 0
     formulas = False
     tags: dict[str, tuple[bytes, ...]] = {}
@@ -538,18 +539,18 @@ def _count_cells(archive: zipfile.ZipFile, part: str, most: int) -> tuple[int, i
     with archive.open(part) as stream:
         while cells <= most and rows <= LARGEST_ROWS + 1:
             chunk = stream.read(1 << 20)
-            buffer = carry + chunk
             if not tags:  # the tags as this file writes them, e.g. <c ...> or <x:c ...>
-                match = _SHEET_TAG.search(buffer)
-                if not match and chunk:
-                    carry = buffer
-                    continue
+                match = _SHEET_TAG.search(chunk)
                 prefix = (match[1] if match else None) or b""
                 tags = {name: tuple(b"<" + prefix + name.encode() + end for end in ends)
                         for name, ends in (("c", (b" ", b">")), ("row", (b" ", b">", b"/>")),
                                            ("f", (b" ", b">")))}
-            # a tag is '<' and a few characters without '<': all before the last '<' are whole
-            cut = max(buffer.rfind(b"<"), 0) if chunk else len(buffer)
+            buffer = carry + chunk
+            # the tags counted are '<' and under 64 characters without '<': only one starting
+            # after the last '<' and within 64 bytes of the end may be cut off by the chunk
+            cut = buffer.rfind(b"<")
+            if cut < 0 or not chunk or len(buffer) - cut > 64:
+                cut = len(buffer)
             head, carry = buffer[:cut], buffer[cut:]
             cells += sum(head.count(tag) for tag in tags["c"])
             rows += sum(head.count(tag) for tag in tags["row"])
