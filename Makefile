@@ -1,5 +1,6 @@
 # Quick start: `make lab` (JupyterLab on the worked example) and `make test` (every test,
-# notebooks included). Both create .venv and install the project on first use.
+# notebooks included; what CI runs); `make check` is the quick subset (no tests marked slow,
+# no notebooks: under 2 minutes). All create .venv and install the project on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 MODEL ?= data/mental_health_strategy
 
-.PHONY: install lab test notebooks benchmark clean app report
+.PHONY: install lab test check notebooks benchmark clean app report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,11 @@ app: $(STAMP)
 
 test: $(STAMP)
 	HOME=$$(mktemp -d) $(BIN)/python -m pytest tests notebooks $(NBVAL) -q
+
+# The quick check while working: every test but those marked slow (tests/conftest.py lists
+# them), no notebooks.
+check: $(STAMP)
+	HOME=$$(mktemp -d) $(BIN)/python -m pytest tests -m "not slow" -q
 
 # Re-execute the committed notebooks in place (after changing the library or the example).
 notebooks: $(STAMP)
