@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import workbench as wb
 from workbench.examples import random_model, random_tables, tiny_model
-from workbench.explain import FeasibilityCheck, conflicting_groups
+from workbench.portfolio.conflicts import FeasibilityCheck, conflicting_groups
 
 SETTINGS = settings(max_examples=10, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -128,8 +128,8 @@ def test_marginal_budget_needs_a_whole_horizon_limit():
     model = wb.from_tables(tables)
     with pytest.raises(wb.ModelError, match="resource='cost' has no limit over the whole "
                                             "horizon in resources.csv"):
-        wb.marginal_budget(model)
-    table = wb.marginal_budget(model, limits={"cost": 200_000})
+        wb.marginal_budget(model, "cost")
+    table = wb.marginal_budget(model, "cost", limits={"cost": 200_000})
     assert table["to_budget"].iloc[0] == 200_000
 
 
@@ -249,12 +249,12 @@ def test_optimise_puts_the_explanation_in_breaches():
                                              for t in ("a", "b", "c")])
     result = wb.optimise(model)
     assert result.status == "infeasible"
-    assert result.breaches == (
-        "no portfolio satisfies every constraint (solver status: infeasible)",
+    assert result.reasons == [
         "the included actions (a, b, c) cost 820,000 but the cost limit is 750,000",
-        "conflicting constraints: limit_cost, include_a, include_b, include_c")
+        "conflicting constraints: limit_cost, include_a, include_b, include_c"]
+    assert set(result.breaches["family"]) == {"conflict"}
     quiet = wb.optimise(model, explain=False)
-    assert len(quiet.breaches) == 1
+    assert quiet.status == "infeasible" and quiet.breaches.empty
 
 
 def test_a_feasible_model_has_nothing_to_explain(example_model):
@@ -303,7 +303,7 @@ def test_feasibility_check_without_named_groups(example_model):
 
 
 def test_amounts_in_words():
-    from workbench.explain import amount_text
+    from workbench.portfolio.conflicts import amount_text
 
     assert [amount_text(x) for x in (820_000, 5.5, 1_234_567.25, 0)] == [
         "820,000", "5.5", "1,234,567.25", "0"]

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 import workbench as wb
 from workbench.examples import random_model, random_tables
 from workbench.portfolio import SYNERGY_FORMULATIONS
-from workbench.schedule import action_timing, active_years, resource_amounts, resource_limits
+from workbench.rules import limits_in_force
+from workbench.schedule import action_timing, active_years, resource_amounts
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -69,7 +70,7 @@ def brute_force(model, horizon=1, limits=None):
     values = wb.action_values(model)
     timing = action_timing(model, horizon)
     running, setup = resource_amounts(model)
-    table = resource_limits(model, limits, horizon)
+    table = limits_in_force(model, limits, horizon)
     ids = list(model.actions.index)
     options = [[None, *range(int(timing.at[a, "earliest"]), horizon + 1)] for a in ids]
     candidates = []
@@ -179,7 +180,7 @@ def test_every_portfolio_respects_every_limit_and_rule(n_actions, seed, options,
     if result.status == "infeasible":
         return
     running, setup = resource_amounts(model)
-    for row in resource_limits(model, None, horizon).itertuples():
+    for row in limits_in_force(model, None, horizon).itertuples():
         used = result.cost_by_year.loc[row.resource]
         used = used.sum() if row.year == 0 else used[row.year]
         assert used <= row.limit * (1 + 1e-9) + 1e-6

@@ -7,6 +7,7 @@ value or feasibility, whatever order the changes come in.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -82,14 +83,19 @@ def test_an_infeasible_change_is_explained_and_the_next_one_recovers(example_mod
     reoptimiser = Reoptimiser(example_model)
     broken = reoptimiser.optimise(limits={"cost": 10})
     assert broken.status == "infeasible"
-    assert any("the cost limit is 10" in line for line in broken.breaches)
+    assert any("the cost limit is 10" in line for line in broken.reasons)
     assert reoptimiser.optimise().objective == pytest.approx(wb.optimise(example_model).objective)
 
 
 def test_a_limit_without_a_row_is_refused_by_name():
     reoptimiser = Reoptimiser(random_model(6, 0, horizon=2))
-    with pytest.raises(wb.ModelError, match="cannot vary the limit of nowhere"):
+    with pytest.raises(wb.ModelError, match="unknown resource 'nowhere'"):
         reoptimiser.optimise(limits={"nowhere": 5})
+    yearly = random_model(6, 0, horizon=2)  # a resource limited per year only
+    yearly = replace(yearly, resources=yearly.resources.drop_duplicates("resource").assign(
+        year=1.0))
+    with pytest.raises(wb.ModelError, match="cannot vary the limit of cost"):
+        Reoptimiser(yearly).optimise(limits={"cost": 5})
 
 
 def test_unknown_forced_action_is_named(example_model):
@@ -121,7 +127,7 @@ def test_best_start_prefers_the_answer_worth_most_now():
     answers = [reoptimiser.optimise(values=v) for v in values]
     reoptimiser._set_values(values[0])
     start = reoptimiser.held.best_start(reoptimiser.answers)
-    assert set(reoptimiser._starts(start)) == set(answers[0].selected)
+    assert set(reoptimiser._answer(start).starts) == set(answers[0].selected)
 
 
 # ---------------------------------------------------------------- threads
@@ -213,7 +219,7 @@ def test_value_map_gives_the_values_of_action_values(seed, n_actions, stakeholde
 def test_draws_on_one_reoptimiser_equal_draws_solved_from_scratch(example_model):
     plan = plan_draws(example_model)
     seeds = list(enumerate(np.random.SeedSequence(7).spawn(12)))
-    quick = run_draws(example_model, plan, seeds, None, {"explain": False})
+    quick = run_draws(example_model, plan, seeds, None, wb.run_options(example_model))
     for record, (_, seed) in zip(quick, seeds):
         values, _ = draw_inputs(example_model, plan, seed)
         fresh = wb.optimise(example_model, values=values)

@@ -60,20 +60,20 @@ def test_the_worked_example_ships_valid_feasible_scenarios(example_model):
     assert {"limit", "stream_limit", "stakeholder", "weight", "include"} <= set(table["kind"])
     for name in names:
         model, options = apply_scenario(example_model, name)
-        assert wb.optimise(model, **options).status == "optimal", name
+        assert wb.optimise(model, options).status == "optimal", name
 
 
 def test_a_loaded_scenario_gives_the_same_portfolio_as_its_settings_typed_in(example_model):
     model, options = apply_scenario(example_model, "lean_year")
-    result = wb.optimise(model, **options)
-    assert options["limits"] == {"cost": 500000.0}
+    result = wb.optimise(model, options)
+    assert options.limits == {"cost": 500000.0}
     assert model.funding.set_index("stream").at["public_health_grant", "limit"] == 250000
     assert example_model.funding.set_index("stream").at["public_health_grant", "limit"] == 330000
     assert result.status == "optimal" and result.cost["cost"] <= 500000 + 1e-6
     funded = result.funding[result.funding["stream"] == "public_health_grant"]["amount"].sum()
     assert funded <= 250000 + 1e-6
     model, options = apply_scenario(example_model, "crisis_cafe_in")
-    assert "crisis_cafe" in wb.optimise(model, **options).selected
+    assert "crisis_cafe" in wb.optimise(model, options).selected
 
 
 def test_stakeholder_weights_come_from_weights_csv(example_model):
@@ -87,8 +87,8 @@ def test_stakeholder_weights_come_from_weights_csv(example_model):
         example_model.criteria["weight"].astype(float).rename("weight"))
     scenario = load_scenario(example_model, "lived_experience_first")
     _, options = apply_scenario(example_model, scenario)
-    assert options["weights"]["inequalities"] == 25
-    assert options["weights"]["lived_experience"] == own["lived_experience"]
+    assert options.weights["inequalities"] == 25
+    assert options.weights["lived_experience"] == own["lived_experience"]
 
 
 def test_cli_scenario_matches_the_library_and_an_explicit_limit_overrides(
@@ -96,7 +96,7 @@ def test_cli_scenario_matches_the_library_and_an_explicit_limit_overrides(
     assert cli.main(["optimise", str(example_folder), "--scenario", "lean_year", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     model, options = apply_scenario(wb.load(example_folder), "lean_year")
-    expected = wb.optimise(model, **options)
+    expected = wb.optimise(model, options)
     assert printed["selected"] == list(expected.selected)
     assert printed["objective"] == pytest.approx(expected.objective)
     assert cli.main(["optimise", str(example_folder), "--scenario", "lean_year",
@@ -203,10 +203,10 @@ def test_save_and_load_round_trip_every_kind(small_folder):
     assert loaded == scenario
     assert "'=a note" in path.read_text(encoding="utf-8-sig")  # escaped on disk only
     model_after, options = apply_scenario(model, loaded)
-    assert options["limits"] == {"cost": 12345.5, "staff_fte": 40.0}
-    assert options["include"] == ("a01",) and options["exclude"] == ("a02", "a03")
-    assert options["horizon"] == 2
-    assert options["weights"]["c0"] == 2.5
+    assert options.limits == {"cost": 12345.5, "staff_fte": 40.0}
+    assert options.include == ("a01",) and options.exclude == ("a02", "a03")
+    assert options.horizon == 2
+    assert options.weights["c0"] == 2.5
     assert model_after.funding.set_index("stream").at["general", "limit"] == 20000
 
 

@@ -106,7 +106,7 @@ def test_consensus_equals_brute_force_maximin(seed, options):
         assert result.portfolios[group].objective == pytest.approx(optimum)
     minimum = result.shares["minimum"]
     assert (minimum.drop("consensus") <= minimum["consensus"] + 1e-9).all()
-    assert result.portfolio.status == "optimal" and result.portfolio.breaches == ()
+    assert result.portfolio.status == "optimal" and result.portfolio.breaches.empty
     assert result.selection.columns[0] == "consensus"
     assert list(result.selection.index[result.selection["consensus"]]) == list(
         result.portfolio.selected)

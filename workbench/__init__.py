@@ -4,6 +4,9 @@
     model = wb.load("data/mental_health_strategy")
     wb.score(model)
     result = wb.optimise(model, limits={"cost": 600_000})
+    # or, one checked set of options for many calls:
+    options = wb.run_options(model, limits={"cost": 600_000}, horizon=3)
+    result = wb.optimise(model, options)
 """
 from .errors import InfeasibleError, ModelError, Problem, SolverError, WorkbenchError
 from .evaluate import evaluate
@@ -11,10 +14,12 @@ from .export import save, write_table
 from .io import from_tables, load
 from .model import Model, PortfolioResult
 from .baselines import compare, value_for_money, value_for_money_ranking
-from .explain import conflict, explain, explain_infeasible, marginal_budget
+from .explain import explain, marginal_budget
 from .frontier import budget_for_value, frontier, value_at
+from .options import Options, run_options
 from .plan import action_plan
 from .portfolio import build_model, optimise
+from .portfolio.conflicts import conflict, explain_infeasible
 from .reoptimise import Reoptimiser
 from .robustness import RobustnessResult, process_pool, robustness
 from .sensitivity import tipping_points, weight_stability
@@ -28,7 +33,8 @@ from .tables import breaches, headline, model_summary, selected_actions
 __version__ = "0.1.0"
 
 __all__ = [
-    "InfeasibleError", "Model", "ModelError", "PortfolioResult", "Problem", "SolverError",
+    "InfeasibleError", "Model", "ModelError", "Options", "PortfolioResult", "Problem",
+    "SolverError", "run_options",
     "WorkbenchError", "action_values", "build_model", "evaluate", "from_tables", "load",
     "optimise", "Reoptimiser", "save", "score", "write_table", "breaches", "headline", "model_summary",
     "selected_actions",

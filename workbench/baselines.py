@@ -16,14 +16,16 @@ import pandas as pd
 from .errors import ModelError
 from .evaluate import evaluate
 from .model import Model, PortfolioResult
+from .options import Options, run_options
 from .portfolio import optimise
-from .schedule import action_timing, active_years, resource_amounts, start_years
+from .rules import action_values_for, forced_actions
+from .schedule import action_timing, active_years, horizon_share, resource_amounts, start_years
 from .scoring import action_values
 
 OPTIMUM = "optimised"
 VALUE_FOR_MONEY = "value for money"
-# Breaches that adding more actions can still mend: the greedy tolerates them on the way.
-MENDABLE = ("theme_min:", "include:")
+# Breach families that adding more actions can still mend: the greedy tolerates them on the way.
+MENDABLE = ("theme_min", "include")
 
 
 def action_amounts(model: Model, resource: str, horizon: int | None = None) -> pd.Series:
@@ -45,21 +47,22 @@ def action_amounts(model: Model, resource: str, horizon: int | None = None) -> p
     return pd.Series(amounts, name=resource, dtype=float)
 
 
-def value_for_money_ranking(model: Model, resource: str = "cost", *,
+def value_for_money_ranking(model: Model, resource: str | None = None, *,
                             values: pd.Series | None = None, weights: pd.Series | None = None,
                             horizon: int | None = None) -> pd.DataFrame:
     """Actions by standalone value per unit of a resource, best first (ties: higher value).
 
     Columns: action, name, value [value points over the horizon], amount [the resource's unit],
     value_per_1000 [value points per 1,000 units, e.g. per £1,000], rank (1 = best).
+    resource: default the model's first (resources.csv).
     """
+    resource = resource or model.resource_names[0]
     horizon = horizon or model.horizon
     if values is None:
         values = action_values(model, weights)
     timing = action_timing(model, horizon)
-    share = pd.Series({a: (len(active_years(years[0], int(timing.loc[a, "duration"]), horizon))
-                           / horizon if years else 0.0)
-                       for a, years in start_years(timing, horizon).items()})
+    share = pd.Series({a: horizon_share(years[0], int(timing.loc[a, "duration"]), horizon)
+                       if years else 0.0 for a, years in start_years(timing, horizon).items()})
     amount = action_amounts(model, resource, horizon)
     value = values.reindex(model.actions.index) * share
     table = pd.DataFrame({"action": model.actions.index, "name": model.actions["name"],
@@ -74,41 +77,34 @@ def value_for_money_ranking(model: Model, resource: str = "cost", *,
     return table.drop(columns="order")
 
 
-def value_for_money(model: Model, resource: str = "cost", *, values: pd.Series | None = None,
-                    weights: pd.Series | None = None, limits: dict[str, float] | None = None,
-                    horizon: int | None = None, include: Iterable[str] = (),
-                    exclude: Iterable[str] = ()) -> PortfolioResult:
+def value_for_money(model: Model, resource: str | None = None, options: Options | None = None,
+                    **keywords) -> PortfolioResult:
     """The benefit/cost greedy portfolio: down the value-for-money ranking, fund each action
     that keeps every limit and rule. It starts from the actions that must be funded, then funds
     the best-ranked actions of each theme with a minimum (the balance rules), then goes down
     the whole list, passing again while that adds any (an action whose prerequisite came later
     gets a second chance). Returned as `evaluate` scores it, interactions included.
+    resource: default the model's first; options / keywords: as for `optimise`.
     """
-    horizon = horizon or model.horizon
-    if values is None:
-        values = action_values(model, weights)
-    options = dict(values=values, limits=limits, horizon=horizon, include=tuple(include),
-                   exclude=tuple(exclude))
-    rules = model.constraints
-    must = set(include) | set(rules.loc[rules["kind"] == "include", "target"])
-    barred = set(exclude) | set(rules.loc[rules["kind"] == "exclude", "target"])
-    for action in must | barred:
-        if action not in model.actions.index:
-            raise ModelError(f"unknown action {action!r} to include or exclude")
-    ranking = [a for a in value_for_money_ranking(model, resource, values=values,
-                                                  horizon=horizon)["action"] if a not in barred]
+    options = run_options(model, options, **keywords)
+    options = options.changed(values=action_values_for(model, options), weights=None)
+    must, barred = forced_actions(model, options)
+    ranking = [a for a in value_for_money_ranking(model, resource, values=options.values,
+                                                  horizon=options.horizon)["action"]
+               if a not in barred]
     chosen = [a for a in ranking if a in must]
-    current = _lasting(evaluate(model, chosen, **options))
+    current = _lasting(evaluate(model, chosen, options))
     themes = model.actions["theme"]
+    rules = model.constraints
     for rule in rules[rules["kind"] == "theme_min"].itertuples():
         members = [a for a in ranking if themes[a] == rule.target]
         current = _fund_down(model, members, chosen, current, options, (rule.target, rule.value))
     _fund_down(model, ranking, chosen, current, options)
-    return evaluate(model, [a for a in ranking if a in chosen], **options)
+    return evaluate(model, [a for a in ranking if a in chosen], options)
 
 
-def _fund_down(model: Model, ranking: list[str], chosen: list[str], current: set[str],
-               options: dict, quota: tuple[str, float] | None = None) -> set[str]:
+def _fund_down(model: Model, ranking: list[str], chosen: list[str], current: set[tuple],
+               options: Options, quota: tuple[str, float] | None = None) -> set[tuple]:
     """Add to `chosen`, in ranking order, each action that brings no new lasting breach; pass
     again over those refused only for a missing prerequisite while a pass adds any. quota
     (theme, count): stop once `chosen` has that many actions of the theme. Returns the
@@ -121,53 +117,54 @@ def _fund_down(model: Model, ranking: list[str], chosen: list[str], current: set
         for action in candidates:
             if quota and sum(themes[a] == quota[0] for a in chosen) >= quota[1]:
                 return current
-            lasting = _lasting(evaluate(model, chosen + [action], **options))
+            lasting = _lasting(evaluate(model, chosen + [action], options))
             new = lasting - current
             if not new:
                 chosen.append(action)
                 current = lasting
-            elif all(b.startswith("requires:") for b in new):
+            elif all(family == "requires" for family, _ in new):
                 waiting.append(action)
         candidates = waiting if len(chosen) > before else []
     return current
 
 
-def _lasting(result: PortfolioResult) -> set[str]:
-    """Breaches that adding more actions cannot mend (limits, requires, excludes, maxima)."""
-    return {b for b in result.breaches if not b.startswith(MENDABLE)}
+def _lasting(result: PortfolioResult) -> set[tuple[str, str]]:
+    """Breaches (family, message) that adding more actions cannot mend (limits, requires,
+    excludes, maxima)."""
+    breaches = result.breaches
+    kept = breaches[~breaches["family"].isin(MENDABLE)]
+    return set(zip(kept["family"], kept["message"]))
 
 
 def compare(model: Model, portfolios: Mapping[str, Iterable[str] | PortfolioResult] | None = None,
-            *, optimum: PortfolioResult | None = None, references: bool = True,
-            baseline: bool = True, resource: str = "cost", **optimise_kwargs) -> pd.DataFrame:
+            options: Options | None = None, *, optimum: PortfolioResult | None = None,
+            references: bool = True, baseline: bool = True, resource: str | None = None,
+            **keywords) -> pd.DataFrame:
     """Portfolios side by side under one value model, against the optimum.
 
     portfolios: {name: action ids, {id: start year} or a PortfolioResult}. Also included:
     the optimum (optimised here unless given), the value-for-money portfolio on `resource`
     (baseline=True) and every reference portfolio of portfolios.csv (references=True).
-    optimise_kwargs (limits, weights, values, horizon, include, exclude) apply to all; the
-    horizon defaults to the given optimum's.
+    options / keywords (limits, weights, values, horizon, include, exclude) apply to all; the
+    horizon defaults to the given optimum's. resource: default the model's first.
     Columns: portfolio, feasible, value, standalone, synergy, critical_mass [value points],
     gain (the optimum's value minus this one [value points]), one column per resource
     [its unit], n_selected, added / dropped (';'-joined actions this portfolio has that the
     optimum has not / lacks that the optimum has), breaches ('; '-joined).
     """
-    options = dict(optimise_kwargs)
-    if options.get("values") is None:
-        options["values"] = action_values(model, options.get("weights"))
-    if options.get("horizon") is None and optimum is not None:
-        options["horizon"] = optimum.horizon  # score everything over the optimum's years
+    if optimum is not None and (options is None or options.horizon is None) and (
+            keywords.get("horizon") is None):
+        keywords["horizon"] = optimum.horizon  # score everything over the optimum's years
+    options = run_options(model, options, **keywords)
+    options = options.changed(values=action_values_for(model, options), weights=None)
     if optimum is None:
-        optimum = optimise(model, **options)
-    if optimum.status not in ("optimal", "time_limit"):
+        optimum = optimise(model, options)
+    if not optimum.found:
         raise ModelError("compare: no optimum to compare against: "
-                         + "; ".join(optimum.breaches))
-    scoring = {k: options.get(k) for k in ("values", "limits", "horizon")}
-    scoring.update(include=tuple(options.get("include", ())),
-                   exclude=tuple(options.get("exclude", ())))
+                         + "; ".join([f"no portfolio ({optimum.status})", *optimum.reasons]))
     entries: dict[str, Iterable[str] | Mapping[str, int] | PortfolioResult] = {OPTIMUM: optimum}
     if baseline:
-        entries[VALUE_FOR_MONEY] = value_for_money(model, resource, **scoring)
+        entries[VALUE_FOR_MONEY] = value_for_money(model, resource, options)
     if references:
         for name in dict.fromkeys(model.portfolios["portfolio"]):
             entries[name] = model.reference_portfolio(name)
@@ -179,10 +176,10 @@ def compare(model: Model, portfolios: Mapping[str, Iterable[str] | PortfolioResu
     rows = []
     for name, portfolio in entries.items():
         selection = portfolio.start_year if isinstance(portfolio, PortfolioResult) else portfolio
-        result = evaluate(model, selection, **scoring)
+        result = evaluate(model, selection, options)
         chosen = set(result.selected)
         rows.append({
-            "portfolio": name, "feasible": not result.breaches, "value": result.objective,
+            "portfolio": name, "feasible": result.breaches.empty, "value": result.objective,
             "standalone": result.value["standalone"], "synergy": result.value["synergy"],
             "critical_mass": result.value["critical_mass"],
             "gain": optimum.objective - result.objective,
@@ -190,6 +187,6 @@ def compare(model: Model, portfolios: Mapping[str, Iterable[str] | PortfolioResu
             "n_selected": len(chosen),
             "added": ";".join(a for a in model.actions.index if a in chosen - best),
             "dropped": ";".join(a for a in model.actions.index if a in best - chosen),
-            "breaches": "; ".join(result.breaches),
+            "breaches": "; ".join(result.reasons),
         })
     return pd.DataFrame(rows)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from contextlib import nullcontext
 
@@ -18,37 +17,50 @@ from . import __version__
 from .errors import ModelError, Problem, SolverError, WorkbenchError
 from .export import write_table
 from .io import load
+from .options import SOLVERS, Options, run_options
 from .plan import action_plan
 from .portfolio import optimise
+from .rules import whole_horizon_limits
 from .scoring import score
-from .solvers import SOLVERS
 
-EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_SOLVER = 0, 1, 2, 3
+EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_SOLVER, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-def _limits(pairs: list[str], model) -> dict[str, float]:
-    """--limit RES=AMOUNT, checked against the model's resources."""
+def _limit_pairs(pairs: list[str] | None) -> dict[str, str]:
+    """--limit RES=AMOUNT as {resource: amount text}; `run_options` checks names and numbers."""
     limits = {}
     for pair in pairs or []:
         name, sep, amount = pair.partition("=")
-
-        def bad(message: str) -> ModelError:
-            return ModelError(Problem("--limit", None, None, f"{pair!r}: {message}"))
-
         if not sep:
-            raise bad("expected RESOURCE=AMOUNT, e.g. cost=500000")
-        if name not in model.resource_names:
-            raise bad(f"unknown resource {name!r} (the model has "
-                      f"{', '.join(model.resource_names)})")
-        try:
-            limits[name] = float(amount.replace(",", "").replace("_", ""))
-        except ValueError:
-            raise bad(f"{amount!r} is not a number") from None
-        if not math.isfinite(limits[name]):
-            raise bad(f"{amount!r} is not a finite number")
-        if limits[name] < 0:
-            raise bad("a limit cannot be negative")
+            raise ModelError(Problem("--limit", None, None, f"{pair!r}: expected "
+                                     "RESOURCE=AMOUNT, e.g. cost=500000"))
+        limits[name] = amount
     return limits
+
+
+def _run(args, model) -> tuple:
+    """The model and the checked options of a command: its --scenario, then --limit,
+    --horizon, --solver and --time-limit on top (the command line's names in messages)."""
+    options = Options()
+    if getattr(args, "scenario", None):  # the scenario's settings; explicit flags override
+        from .scenarios import apply_scenario
+
+        model, options = apply_scenario(model, args.scenario)
+    given = {"horizon": getattr(args, "horizon", None),
+             "solver": getattr(args, "solver", None),
+             "time_limit": getattr(args, "time_limit", None)}
+    flags = {"horizon": "--horizon", "solver": "--solver", "time_limit": "--time-limit"}
+    given = {name: value for name, value in given.items() if value is not None}
+    pairs = _limit_pairs(getattr(args, "limit", None))
+    try:
+        return model, run_options(model, options, limits={**options.limits, **pairs}, **given)
+    except ModelError as error:
+        typed = {f"limits[{name!r}]": f"--limit: '{name}={amount}'"  # as the user typed them
+                 for name, amount in pairs.items()}
+        typed.update({name: f"{flags[name]} {value}" for name, value in given.items()})
+        raise ModelError([Problem(typed.get(p.file, p.file), p.row, p.column,
+                                  p.message.removeprefix(f"{given.get(p.file)!r}: "))
+                          for p in error.problems]) from None
 
 
 def _json_ready(data):
@@ -74,18 +86,16 @@ def _print_json(data) -> None:
     print(json.dumps(_json_ready(data), indent=2, allow_nan=False))
 
 
-def _format_portfolio(model, result, limits: dict[str, float] | None = None) -> str:
-    """The result in words; `limits`: the limits in force where they differ from the model's."""
+def _format_portfolio(model, result, options: Options) -> str:
+    """The result in words, with the limits in force (the model's, or the run's own)."""
     lines = [f"status: {result.status} (solver {result.solver}, "
              f"{result.solve_seconds * 1000:.0f} ms)"]
-    if result.status not in ("optimal", "time_limit", "feasible"):
-        lines += [f"  - {b}" for b in result.breaches]
+    if not result.fits:
         return "\n".join(lines)
     value = result.value
     lines.append(f"value: {value['total']:.1f} points = {value['standalone']:.1f} standalone "
                  f"+ {value['synergy']:.1f} synergy + {value['critical_mass']:.1f} critical mass")
-    whole = model.resources[model.resources["year"].isna()].set_index("resource")["limit"]
-    in_force = {**whole.to_dict(), **(limits or {})}
+    in_force = whole_horizon_limits(model, options.limits)
     for resource, used in result.cost.items():
         limit = f" of {in_force[resource]:,.6g}" if resource in in_force else ""
         lines.append(f"{resource}: {used:,.6g}{limit}")
@@ -123,38 +133,30 @@ def cmd_score(args) -> int:
     return EXIT_OK
 
 
-def cmd_optimise(args) -> int:
-    model = load(args.model)
-    options = {}
-    if args.scenario:  # the scenario's settings; an explicit --limit overrides its limit
-        from .scenarios import apply_scenario
+def _no_portfolio(result, after: str = "") -> int:
+    """Say on stderr that no portfolio fits, and why; the exit code for it."""
+    print(f"workbench: no portfolio satisfies every constraint ({result.status}){after}",
+          file=sys.stderr)
+    for reason in result.reasons:
+        print(f"  - {reason}", file=sys.stderr)
+    return EXIT_INFEASIBLE
 
-        model, options = apply_scenario(model, args.scenario)
-    limits = {**(options.pop("limits", None) or {}), **_limits(args.limit, model)}
-    result = optimise(model, limits=limits or None, solver=args.solver,
-                      time_limit=args.time_limit, **options)
+
+def cmd_optimise(args) -> int:
+    model, options = _run(args, load(args.model))
+    result = optimise(model, options)
     if args.json:
         _print_json(result.to_dict())
     else:
-        print(_format_portfolio(model, result, limits))
-    if result.status not in ("optimal", "time_limit"):
-        print(f"workbench: no portfolio satisfies every constraint ({result.status})",
-              file=sys.stderr)
-        return EXIT_INFEASIBLE
-    return EXIT_OK
+        print(_format_portfolio(model, result, options))
+    return EXIT_OK if result.found else _no_portfolio(result)
 
 
 def cmd_plan(args) -> int:
-    model = load(args.model)
-    if args.horizon is not None and args.horizon < 1:
-        raise ModelError(f"--horizon {args.horizon}: the plan needs at least 1 year")
-    result = optimise(model, limits=_limits(args.limit, model), horizon=args.horizon)
-    if result.status not in ("optimal", "time_limit"):
-        print(f"workbench: no portfolio satisfies every constraint ({result.status}); "
-              f"no plan written", file=sys.stderr)
-        for reason in result.breaches:
-            print(f"  - {reason}", file=sys.stderr)
-        return EXIT_INFEASIBLE
+    model, options = _run(args, load(args.model))
+    result = optimise(model, options)
+    if not result.found:
+        return _no_portfolio(result, "; no plan written")
     plan = action_plan(result, model)
     path = write_table(plan, args.out, overwrite=args.overwrite)
     if args.json:
@@ -169,19 +171,17 @@ def cmd_plan(args) -> int:
 def cmd_frontier(args) -> int:
     from .frontier import frontier
 
-    model = load(args.model)
-    if args.horizon is not None and args.horizon < 1:
-        raise ModelError(f"--horizon {args.horizon}: the frontier needs at least 1 year")
-    table = frontier(model, resource=args.resource, points=args.points,
-                     resolution=args.resolution, horizon=args.horizon)
+    model, options = _run(args, load(args.model))
+    resource = args.resource or model.resource_names[0]
+    table = frontier(model, None, resource, args.points, options, resolution=args.resolution)
     if args.json:
         levels = table.round(6).astype(object).where(table.notna(), None)  # NaN is not JSON
-        _print_json({"resource": args.resource, "points": args.points,
+        _print_json({"resource": resource, "points": args.points,
                      "levels": levels.to_dict(orient="records")})
     else:
         how = (f"an even grid of {args.points} levels" if args.points
                else "every budget where the best portfolio changes")
-        print(f"frontier of {args.resource}: best value [value points] at {how}; "
+        print(f"frontier of {resource}: best value [value points] at {how}; "
               "* = a critical-mass cluster becomes affordable")
         shown = table.assign(jump=table["jump"].map({True: "*", False: ""}))
         print(shown[["budget", "status", "value", "standalone", "synergy", "critical_mass",
@@ -218,7 +218,7 @@ def cmd_report(args) -> int:
 def cmd_robustness(args) -> int:
     from .robustness import cluster_executor, robustness
 
-    model = load(args.model)
+    model, options = _run(args, load(args.model))
     if args.workers < 1:
         raise ModelError(Problem("--workers", None, None,
                                  f"{args.workers}: at least 1 worker is needed"))
@@ -229,8 +229,8 @@ def cmd_robustness(args) -> int:
     with cluster as executor:
         result = robustness(model, samples=args.samples, seed=args.seed,
                             cost_spread=args.cost_spread, weight_concentration=args.concentration,
-                            progress=not args.json, limits=_limits(args.limit, model),
-                            executor=executor, workers=args.workers if args.workers > 1 else None)
+                            progress=not args.json, options=options, executor=executor,
+                            workers=args.workers if args.workers > 1 else None)
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -284,8 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     front.add_argument("--points", type=int, default=None, metavar="N",
                        help="an even grid of N levels (default: every budget where the best "
                             "portfolio changes)")
-    front.add_argument("--resource", default="cost", metavar="R",
-                       help="the resource whose limit varies (default: cost)")
+    front.add_argument("--resource", default=None, metavar="R",
+                       help="the resource whose limit varies (default: the first in "
+                            "resources.csv)")
+    front.add_argument("--limit", action="append", metavar="RES=AMOUNT",
+                       help="replace another resource's limit, e.g. --limit staff_fte=12 "
+                            "(repeatable)")
+    front.add_argument("--scenario", default=None, metavar="NAME",
+                       help="apply a scenario of the model's scenarios.csv first")
     front.add_argument("--resolution", type=float, default=None, metavar="AMOUNT",
                        help="merge steps closer than this (large models; default: exact)")
     front.add_argument("--horizon", type=int, default=None, metavar="YEARS",
@@ -355,6 +361,13 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C: files are written whole or not at all
+        print("workbench: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as error:  # a file or folder the system refused: one line, no traceback
+        where = f" {error.filename}" if getattr(error, "filename", None) else ""
+        print(f"workbench:{where}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -12,9 +12,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from .model import Model, PortfolioResult
-from .schedule import (action_timing, active_years, eligible_streams, resource_amounts,
-                       resource_limits)
+from .errors import ModelError
+from .model import Model, PortfolioResult, breach_table
+from .options import Options, run_options
+from .rules import forced_actions, limits_in_force
+from .schedule import (action_timing, active_years, eligible_streams, horizon_share,
+                       resource_amounts)
 from .scoring import criterion_values, normalised_weights
 
 TOLERANCE = 1e-6  # relative slack allowed on a limit, as solvers work in floating point
@@ -29,26 +32,32 @@ def as_starts(model: Model, selection: Iterable[str] | Mapping[str, int],
     return {a: int(timing.loc[a, "earliest"]) if a in timing.index else 1 for a in selection}
 
 
-def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int], *,
-             values: pd.Series | None = None, weights: pd.Series | None = None,
-             limits: dict[str, float] | None = None, horizon: int | None = None,
-             include: Iterable[str] = (), exclude: Iterable[str] = ()) -> PortfolioResult:
-    """Value, cost and breaches of a portfolio; status 'feasible' or 'infeasible'."""
-    horizon = horizon or model.horizon
+def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int],
+             options: Options | None = None, *, funding: pd.DataFrame | None = None,
+             **keywords) -> PortfolioResult:
+    """Value, cost and breaches of a portfolio; status 'feasible' or 'infeasible'.
+
+    options / keywords: the run's options (limits, horizon, include, exclude, weights or
+    values), as for `optimise`. funding: a split of the amounts over funding streams
+    (action, stream, year, amount) to check, e.g. the solver's; without it the split is
+    worked out here by a small LP.
+    """
+    options = run_options(model, options, **keywords)
+    horizon = options.horizon
     starts = as_starts(model, selection, horizon)
     unknown = [a for a in starts if a not in model.actions.index]
     if unknown:
-        from .errors import ModelError
-
         raise ModelError(f"unknown action(s) in the portfolio: {', '.join(unknown)}")
     timing = action_timing(model, horizon)
     active = {a: set(active_years(y, int(timing.loc[a, "duration"]), horizon))
               for a, y in starts.items()}
-    share = {a: len(years) / horizon for a, years in active.items()}
+    share = {a: horizon_share(y, int(timing.loc[a, "duration"]), horizon)
+             for a, y in starts.items()}
+    values = options.values
     if values is None:
-        weight = normalised_weights((model.criteria["weight"] if weights is None else weights)
-                                    .reindex(model.criteria.index))
-        contributions = criterion_values(model).mul(weight, axis=1)
+        weights = model.criteria["weight"] if options.weights is None else options.weights
+        contributions = criterion_values(model).mul(normalised_weights(
+            weights.reindex(model.criteria.index)), axis=1)
         values = contributions.sum(axis=1)  # as action_values, without scoring twice
         by_criterion = contributions.mul(pd.Series(share), axis=0).sum().reindex(
             model.criteria.index).fillna(0.0)
@@ -59,14 +68,17 @@ def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int], *,
     synergy = float(earned.loc[earned["kind"] == "synergy", "earned"].sum())
     critical_mass = float(earned.loc[earned["kind"] == "critical_mass", "earned"].sum())
     cost_by_year = cost_table(model, starts, active, horizon)
-    funding, funding_breaches = allocate_funding(model, starts, active, horizon)
-    breaches = [
-        *limit_breaches(cost_by_year, resource_limits(model, limits, horizon)),
+    if funding is None:
+        funding, funding_breaches = allocate_funding(model, starts, active, horizon)
+    else:
+        funding, funding_breaches = check_funding(model, starts, active, horizon, funding)
+    breaches = breach_table([
+        *limit_breaches(cost_by_year, limits_in_force(model, options.limits, horizon)),
         *funding_breaches,
-        *rule_breaches(model, starts, timing, horizon, set(include), set(exclude)),
-    ]
+        *rule_breaches(model, starts, timing, horizon, *forced_actions(model, options)),
+    ])
     return PortfolioResult(
-        status="infeasible" if breaches else "feasible",
+        status="infeasible" if len(breaches) else "feasible",
         selected=tuple(a for a in model.actions.index if a in starts),
         start_year={a: starts[a] for a in model.actions.index if a in starts},
         value={"standalone": standalone, "synergy": synergy, "critical_mass": critical_mass,
@@ -77,7 +89,7 @@ def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int], *,
         funding=funding,
         earned_interactions=earned,
         horizon=horizon,
-        breaches=tuple(breaches),
+        breaches=breaches,
     )
 
 
@@ -114,21 +126,29 @@ def cost_table(model: Model, starts: dict[str, int], active: dict[str, set[int]]
     return table.reindex(model.resource_names).astype(float)
 
 
-def limit_breaches(cost_by_year: pd.DataFrame, limits: pd.DataFrame) -> list[str]:
+def _breach(family: str, target: str, message: str, amount: float = np.nan,
+            limit: float = np.nan) -> dict:
+    return {"family": family, "target": target, "amount": float(amount),
+            "limit": float(limit), "message": message}
+
+
+def limit_breaches(cost_by_year: pd.DataFrame, limits: pd.DataFrame) -> list[dict]:
     breaches = []
     for row in limits.itertuples():
         used = cost_by_year.loc[row.resource].sum() if row.year == 0 else (
             cost_by_year.loc[row.resource].get(row.year, 0.0))
         if used > row.limit * (1 + TOLERANCE) + TOLERANCE:
             when = "" if row.year == 0 else f" in year {row.year}"
-            breaches.append(f"{row.resource}{when}: uses {used:,.6g}, over the limit of "
-                            f"{row.limit:,.6g} by {used - row.limit:,.6g}")
+            breaches.append(_breach(
+                "limit", row.resource, f"{row.resource}{when}: uses {used:,.6g}, over the limit "
+                f"of {row.limit:,.6g} by {used - row.limit:,.6g}", used, row.limit))
     return breaches
 
 
 def rule_breaches(model: Model, starts: dict[str, int], timing: pd.DataFrame, horizon: int,
-                  include: set[str], exclude: set[str]) -> list[str]:
-    """Every interaction, constraint and timing rule the portfolio breaks, in words."""
+                  include: set[str], exclude: set[str]) -> list[dict]:
+    """Every interaction, constraint and timing rule the portfolio breaks (include / exclude:
+    the forced actions, `rules.forced_actions`)."""
     breaches = []
     lag_counts = horizon > 1
     for i in model.interactions.itertuples():
@@ -136,22 +156,21 @@ def rule_breaches(model: Model, starts: dict[str, int], timing: pd.DataFrame, ho
             x, y = i.members
             lag = int(i.lag) if lag_counts else 0
             if x in starts and y not in starts:
-                breaches.append(f"requires: {x} is funded without {y}")
+                breaches.append(_breach("requires", i.name, f"requires: {x} is funded without {y}"))
             elif x in starts and starts[y] > starts[x] - lag:
-                breaches.append(f"requires: {x} starts in year {starts[x]} but {y} starts in "
-                                f"year {starts[y]} (lag {lag})")
+                breaches.append(_breach("requires", i.name, f"requires: {x} starts in year "
+                                        f"{starts[x]} but {y} starts in year {starts[y]} "
+                                        f"(lag {lag})"))
         elif i.kind == "excludes":
             chosen = [m for m in i.members if m in starts]
             if len(chosen) > 1:
-                breaches.append(f"excludes: at most one of {', '.join(i.members)} may be funded, "
-                                f"not {', '.join(chosen)}")
-    for c in model.constraints.itertuples():
-        if c.kind == "include":
-            include.add(c.target)
-        elif c.kind == "exclude":
-            exclude.add(c.target)
-    breaches += [f"include: {a} must be funded" for a in sorted(include) if a not in starts]
-    breaches += [f"exclude: {a} must not be funded" for a in sorted(exclude) if a in starts]
+                breaches.append(_breach(
+                    "excludes", i.name, f"excludes: at most one of {', '.join(i.members)} may "
+                    f"be funded, not {', '.join(chosen)}", len(chosen), 1))
+    breaches += [_breach("include", a, f"include: {a} must be funded")
+                 for a in sorted(include) if a not in starts]
+    breaches += [_breach("exclude", a, f"exclude: {a} must not be funded")
+                 for a in sorted(exclude) if a in starts]
     counts = {
         "theme": model.actions.loc[list(starts), "theme"].value_counts(),
         "lead": model.actions.loc[list(starts), "lead"].value_counts(),
@@ -163,55 +182,105 @@ def rule_breaches(model: Model, starts: dict[str, int], timing: pd.DataFrame, ho
             if (c.kind == "theme_min" and count < c.value) or (
                     c.kind != "theme_min" and count > c.value):
                 bound = "at least" if c.kind == "theme_min" else "at most"
-                breaches.append(f"{c.kind}: {group} {c.target!r} needs {bound} {int(c.value)} "
-                                f"actions, the portfolio has {count}")
+                breaches.append(_breach(
+                    c.kind, c.target, f"{c.kind}: {group} {c.target!r} needs {bound} "
+                    f"{int(c.value)} actions, the portfolio has {count}", count, c.value))
     for action, start in starts.items():
         if not timing.loc[action, "earliest"] <= start <= horizon:
-            breaches.append(f"timing: {action} starts in year {start}, outside "
-                            f"{int(timing.loc[action, 'earliest'])}..{horizon}")
+            breaches.append(_breach("timing", action, f"timing: {action} starts in year "
+                                    f"{start}, outside "
+                                    f"{int(timing.loc[action, 'earliest'])}..{horizon}", start))
     return breaches
 
 
-def allocate_funding(model: Model, starts: dict[str, int], active: dict[str, set[int]],
-                     horizon: int) -> tuple[pd.DataFrame, list[str]]:
-    """Split each funded amount over eligible streams within their limits (a small LP)."""
-    columns = ["action", "stream", "year", "amount"]
-    if model.funding.empty or not starts:
-        return pd.DataFrame(columns=columns), []
+FUNDING_COLUMNS = ["action", "stream", "year", "amount"]
+
+
+def funding_needs(model: Model, starts: dict[str, int], active: dict[str, set[int]]
+                  ) -> list[tuple[str, str, int, float]]:
+    """(action, resource, year, amount) that funding streams must pay, for the resources
+    that have streams."""
     running, setup = resource_amounts(model)
-    eligible = eligible_streams(model)
-    needs = []  # (action, resource, year, amount)
+    needs = []
     for action, start in starts.items():
-        for resource in set(model.funding["resource"]):
-            for year in active[action] | {start}:
+        for resource in dict.fromkeys(model.funding["resource"]):
+            for year in sorted(active[action] | {start}):
                 amount = running.loc[action, resource] * (year in active[action]) + (
                     setup.loc[action, resource] if year == start else 0.0)
                 if amount > 0:
-                    needs.append((action, resource, year, amount))
-    breaches, variables = [], []
-    for k, (action, resource, year, amount) in enumerate(needs):
-        streams = eligible.get((action, resource), [])
-        if not streams:
-            breaches.append(f"funding: no stream may pay the {resource} of {action}")
-        variables += [(k, s, year, action) for s in streams]
+                    needs.append((action, resource, year, float(amount)))
+    return needs
+
+
+def _unpaid(needs, eligible) -> list[dict]:
+    return [_breach("funding", action, f"funding: no stream may pay the {resource} of {action}")
+            for action, resource in dict.fromkeys((a, r) for a, r, _, _ in needs)
+            if not eligible.get((action, resource))]
+
+
+def allocate_funding(model: Model, starts: dict[str, int], active: dict[str, set[int]],
+                     horizon: int) -> tuple[pd.DataFrame, list[dict]]:
+    """Split each funded amount over eligible streams within their limits (a small LP)."""
+    if model.funding.empty or not starts:
+        return pd.DataFrame(columns=FUNDING_COLUMNS), []
+    eligible = eligible_streams(model)
+    needs = funding_needs(model, starts, active)
+    breaches = _unpaid(needs, eligible)
+    variables = [(k, s, year, action) for k, (action, resource, year, _) in enumerate(needs)
+                 for s in eligible.get((action, resource), [])]
     if breaches or not variables:
-        return pd.DataFrame(columns=columns), breaches
+        return pd.DataFrame(columns=FUNDING_COLUMNS), breaches
     equality = np.zeros((len(needs), len(variables)))
     for v, (k, _, _, _) in enumerate(variables):
         equality[k, v] = 1.0
     rows, bounds = [], []
     for s in model.funding.itertuples():
-        row = [1.0 if stream == s.stream and (pd.isna(s.year) or year == s.year) else 0.0
-               for _, stream, year, _ in variables]
-        rows.append(row)
+        rows.append([1.0 if stream == s.stream and (pd.isna(s.year) or year == s.year) else 0.0
+                     for _, stream, year, _ in variables])
         bounds.append(s.limit)
     solution = linprog(np.zeros(len(variables)), A_ub=np.array(rows), b_ub=np.array(bounds),
                        A_eq=equality, b_eq=np.array([n[3] for n in needs]), method="highs")
     if not solution.success:
         total = sum(n[3] for n in needs)
-        return pd.DataFrame(columns=columns), [
-            f"funding: the eligible streams cannot cover the {total:,.6g} needed within their "
-            "limits"]
+        return pd.DataFrame(columns=FUNDING_COLUMNS), [_breach(
+            "funding", "", f"funding: the eligible streams cannot cover the {total:,.6g} "
+            "needed within their limits", total)]
     allocation = pd.DataFrame([(a, s, y, x) for (_, s, y, a), x in zip(variables, solution.x)
-                               if x > TOLERANCE], columns=columns)
+                               if x > TOLERANCE], columns=FUNDING_COLUMNS)
     return allocation.groupby(["action", "stream", "year"], as_index=False)["amount"].sum(), []
+
+
+def check_funding(model: Model, starts: dict[str, int], active: dict[str, set[int]],
+                  horizon: int, funding: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """Check a given split (e.g. the solver's): each amount paid in full by eligible streams,
+    each stream within its limits. Returns the split and what it breaks."""
+    if model.funding.empty:
+        return pd.DataFrame(columns=FUNDING_COLUMNS), []
+    eligible = eligible_streams(model)
+    needs = funding_needs(model, starts, active)
+    breaches = _unpaid(needs, eligible)
+    resource_of = dict(zip(model.funding["stream"], model.funding["resource"]))
+    paid = funding.groupby(["action", "stream", "year"])["amount"].sum() if len(funding) else (
+        pd.Series(dtype=float))
+    for (action, stream, year), amount in paid.items():
+        allowed = eligible.get((action, resource_of.get(stream)), [])
+        if stream not in allowed and amount > TOLERANCE:
+            breaches.append(_breach("funding", action, f"funding: {stream} pays {amount:,.6g} "
+                                    f"for {action} but may not pay for it", amount))
+    for action, resource, year, amount in needs:
+        given = sum(paid.get((action, s, year), 0.0) for s in eligible.get((action, resource), []))
+        if abs(given - amount) > TOLERANCE * max(1.0, amount):
+            breaches.append(_breach("funding", action, f"funding: {action} needs "
+                                    f"{amount:,.6g} of {resource} in year {year}, the streams "
+                                    f"pay {given:,.6g}", given, amount))
+    for s in model.funding.itertuples():
+        rows = paid[[stream == s.stream and (pd.isna(s.year) or year == s.year)
+                     for (_, stream, year) in paid.index]] if len(paid) else paid
+        used = float(rows.sum())
+        if used > s.limit * (1 + TOLERANCE) + TOLERANCE:
+            when = "" if pd.isna(s.year) else f" in year {int(s.year)}"
+            breaches.append(_breach("stream", s.stream, f"funding: {s.stream}{when} pays "
+                                    f"{used:,.6g}, over its limit of {s.limit:,.6g}", used,
+                                    s.limit))
+    kept = funding[funding["amount"] > TOLERANCE] if len(funding) else funding
+    return kept.reset_index(drop=True)[FUNDING_COLUMNS], breaches

@@ -20,28 +20,31 @@ import pandas as pd
 from .baselines import action_amounts
 from .errors import ModelError
 from .model import Model, PortfolioResult
+from .options import Options, run_options
 from .portfolio import optimise
 from .reoptimise import Reoptimiser
-from .scoring import action_values
+from .rules import action_values_for
 
-FOUND = ("optimal", "time_limit")
 COLUMNS = ["budget", "value", "standalone", "synergy", "critical_mass", "cost", "n_selected",
            "selected", "added", "dropped", "jump", "jump_clusters", "status"]
 RELATIVE_STEP = 1e-6  # the walk's smallest step, as a share of the range (solver tolerance)
 PARALLEL_LEVELS = 2  # grid levels solved at once (a fixed number: ties break the same anywhere)
-REOPTIMISE_OPTIONS = {"values", "weights", "horizon", "include", "exclude", "time_limit",
-                      "synergy", "explain", "solver"}
+MOST_POINTS = 1_000  # grid levels; each is a solve
+MOST_BUDGETS = 1_000
 
 
-def frontier(model: Model, budgets: Iterable[float] | None = None, resource: str = "cost",
-             points: int | None = None, *, resolution: float | None = None,
-             parallel: int = PARALLEL_LEVELS, **optimise_kwargs) -> pd.DataFrame:
+def frontier(model: Model, budgets: Iterable[float] | None = None, resource: str | None = None,
+             points: int | None = None, options: Options | None = None, *,
+             resolution: float | None = None, parallel: int = PARALLEL_LEVELS,
+             **keywords) -> pd.DataFrame:
     """One row per budget level [the resource's unit], ascending.
 
     budgets: the levels to solve at; points: an even grid of that many levels from 0 to what
     every action together would need; neither: the adaptive walk (exact up to `resolution`).
-    optimise_kwargs go to every `optimise` call (weights, values, horizon, include, limits of
-    other resources, ...). The varied resource's whole-horizon limit is replaced at each level;
+    resource: the one whose limit varies (default the model's first, in resources.csv).
+    options / keywords: the run's options, as for `optimise` (weights, values, horizon,
+    include, limits of other resources, ...). The varied resource's whole-horizon limit is
+    replaced at each level;
     its per-year limits, if any, stay. parallel: grid levels solved at once (threads).
     Columns: budget, value, standalone, synergy, critical_mass [value points], cost (the
     portfolio's use of the resource), n_selected, selected, added, dropped (';'-joined ids,
@@ -50,32 +53,32 @@ def frontier(model: Model, budgets: Iterable[float] | None = None, resource: str
     is what the cluster pays), jump_clusters (';'-joined names of the critical-mass clusters
     newly earned), status. `table.attrs`: resource, and solves (how many optimisations).
     """
+    resource = resource or model.resource_names[0]
     if resource not in model.resource_names:
         raise ModelError(f"resource={resource!r}: unknown resource (the model has "
                          f"{', '.join(model.resource_names)})")
     if budgets is not None and points is not None:
         raise ModelError("frontier: give budgets or points, not both")
-    options = dict(optimise_kwargs)
-    limits = dict(options.pop("limits", None) or {})
-    if options.get("values") is None:
-        options["values"] = action_values(model, options.get("weights"))
-    options.setdefault("explain", False)  # an infeasible level needs no explanation here
-    horizon = options.get("horizon") or model.horizon
-    top = full_need(model, resource, horizon)
-    make_solver = _level_solver(model, resource, top, limits, options)
-
+    options = run_options(model, options, **keywords)
+    options = options.changed(values=action_values_for(model, options), weights=None)
+    top = full_need(model, resource, options.horizon)
     if budgets is not None:
         levels = sorted(float(b) for b in budgets)
-        if any(b < 0 for b in levels):
-            raise ModelError("frontier: budgets cannot be negative")
+        if any(not np.isfinite(b) or b < 0 for b in levels) or len(levels) > MOST_BUDGETS:
+            raise ModelError(f"frontier: budgets cannot be negative, infinite or more than "
+                             f"{MOST_BUDGETS:,}")
     elif points is not None:
-        if int(points) != points or points < 2:
-            raise ModelError(f"frontier: points={points!r} must be a whole number of at least 2")
+        if (isinstance(points, bool) or not isinstance(points, (int, np.integer))
+                or not 2 <= points <= MOST_POINTS):
+            raise ModelError(f"frontier: points={points!r} must be a whole number of at least 2 "
+                             f"and at most {MOST_POINTS:,}")
         levels = [float(b) for b in np.linspace(0.0, top, int(points))]
     else:
-        if resolution is not None and resolution < 0:
-            raise ModelError(f"frontier: resolution={resolution!r} cannot be negative")
+        if resolution is not None and (not np.isfinite(resolution) or resolution < 0):
+            raise ModelError(f"frontier: resolution={resolution!r} cannot be negative or "
+                             "infinite")
         levels = None
+    make_solver = _level_solver(model, resource, top, options)
     if levels is not None:
         results = _solve_levels(make_solver, levels, parallel, resource)
         found = list(zip(levels, results))
@@ -88,20 +91,23 @@ def frontier(model: Model, budgets: Iterable[float] | None = None, resource: str
     return table
 
 
-def _level_solver(model: Model, resource: str, top: float, limits: dict, options: dict):
+def _level_solver(model: Model, resource: str, top: float, options: Options):
     """make(parallel) -> solve_at(budget): a Reoptimiser (the MILP built once, each level
-    warm-started) when HiGHS solves, else `optimise` at every level."""
-    if options.get("solver", "highs") != "highs" or not set(options) <= REOPTIMISE_OPTIONS:
+    warm-started) when HiGHS solves, else `optimise` at every level. An infeasible level
+    needs no explanation here."""
+    def at(budget: float) -> dict:
+        return {**options.limits, resource: float(budget)}
+
+    if options.solver != "highs":
         return lambda parallel: lambda budget: optimise(
-            model, limits={**limits, resource: float(budget)}, **options)
-    fixed = {k: options[k] for k in ("horizon", "include", "exclude", "synergy") if k in options}
-    free = {k: options[k] for k in ("values", "time_limit", "explain") if k in options}
+            model, options.changed(limits=at(budget)), explain=False)
 
     def make(parallel: int):
-        reoptimiser = Reoptimiser(model, limits={**limits, resource: top}, **fixed)
+        reoptimiser = Reoptimiser(model, options.changed(limits=at(top), values=None))
         threads = 1 if parallel > 1 else None  # one HiGHS thread per level solved at once
-        return lambda budget: reoptimiser.optimise(limits={resource: float(budget)},
-                                                   threads=threads, **free)
+        return lambda budget: reoptimiser.optimise(
+            limits={resource: float(budget)}, values=options.values,
+            time_limit=options.time_limit, threads=threads, explain=False)
     return make
 
 
@@ -156,7 +162,7 @@ def _walk(solve_at, resource: str, top: float, resolution: float | None
     while True:
         result = solve_at(budget)
         solves += 1
-        if result.status not in FOUND:
+        if not result.found:
             break
         cost = min(result.cost[resource], budget)
         found.append((cost, result))
@@ -188,7 +194,7 @@ def _table(model: Model, found: list[tuple[float, PortfolioResult]],
     previous: PortfolioResult | None = None
     for budget, result in found:
         row = {"budget": float(budget), "status": result.status}
-        if result.status not in FOUND:
+        if not result.found:
             rows.append({**row, "value": np.nan, "standalone": np.nan, "synergy": np.nan,
                          "critical_mass": np.nan, "cost": np.nan, "n_selected": 0,
                          "selected": "", "added": "", "dropped": "", "jump": False,

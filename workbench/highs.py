@@ -8,6 +8,8 @@ of times. PuLP still builds the model; HiGHS solves it.
 """
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 import warnings
@@ -29,6 +31,30 @@ ONE_THREAD_UP_TO = 400  # integer variables; one HiGHS thread is faster up to ab
 
 def available() -> bool:
     return highspy is not None
+
+
+_banner_lock = threading.Lock()
+_banner_silenced = False
+
+
+def new_highs():
+    """A highspy.Highs object. HiGHS prints a banner from C++ to file descriptor 1 on the first
+    one in a process, even with output off (it breaks notebooks under nbval): the first is made
+    with descriptor 1 pointed at /dev/null, here, when a solve first needs one."""
+    global _banner_silenced
+    with _banner_lock:
+        if _banner_silenced:
+            return highspy.Highs()
+        sys.stdout.flush()
+        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            return highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+            _banner_silenced = True
 
 
 # HiGHS starts one thread pool per process at its first solve; a later solve that asks for a
@@ -133,7 +159,7 @@ class HighsProblem:
         self.offset = float(getattr(objective, "constant", 0.0))
         self.matrix = sparse.csr_matrix((np.array(value, float), np.array(index, np.int32),
                                          np.array(starts, np.int32)), shape=(len(row_lower), n))
-        self.highs = highspy.Highs()
+        self.highs = new_highs()
         self.highs.setOptionValue("output_flag", False)
         self.maximise = problem.sense == pulp.LpMaximize
         sense = highspy.ObjSense.kMaximize if self.maximise else highspy.ObjSense.kMinimize

@@ -113,6 +113,18 @@ CONSTRAINT_KINDS = ("include", "exclude", "theme_min", "theme_max", "lead_max")
 DIRECTIONS = ("higher", "lower")
 SETTINGS_DEFAULTS = {"horizon_years": 1, "aggregation": "mean"}
 SETUP_SUFFIX = "_setup"
+FOUND_STATUSES = ("optimal", "time_limit")  # the optimiser's statuses that come with a portfolio
+BREACH_COLUMNS = ("family", "target", "amount", "limit", "message")
+
+
+def breach_table(rows=()) -> pd.DataFrame:
+    """Breaches as a table: family (limit, funding, requires, excludes, include, exclude,
+    theme_min, theme_max, lead_max, timing; `conflict` for why no portfolio exists), target
+    (the resource, action, theme, ... it concerns), amount and limit (where a number is
+    broken), and the message in words."""
+    table = pd.DataFrame(list(rows), columns=list(BREACH_COLUMNS))
+    return table.astype({"family": object, "target": object, "amount": float, "limit": float,
+                         "message": object})
 
 
 @dataclass(frozen=True)
@@ -187,11 +199,26 @@ class PortfolioResult:
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     warnings: tuple[str, ...] = ()
-    breaches: tuple[str, ...] = ()
+    breaches: pd.DataFrame = field(default_factory=breach_table)  # see `breach_table`
 
     @property
     def objective(self) -> float:
         return self.value["total"]
+
+    @property
+    def found(self) -> bool:
+        """The optimiser found a portfolio (proven optimal, or the best within a time limit)."""
+        return self.status in FOUND_STATUSES
+
+    @property
+    def fits(self) -> bool:
+        """A portfolio that keeps every limit and rule (found, or evaluated as feasible)."""
+        return self.found or self.status == "feasible"
+
+    @property
+    def reasons(self) -> list[str]:
+        """The breaches in words: what a portfolio breaks, or why none was found."""
+        return list(self.breaches["message"])
 
     def to_dict(self) -> dict:
         """Plain JSON-ready data, as the CLI prints it."""
@@ -208,5 +235,5 @@ class PortfolioResult:
             "build_seconds": round(self.build_seconds, 4),
             "solve_seconds": round(self.solve_seconds, 4),
             "warnings": list(self.warnings),
-            "breaches": list(self.breaches),
+            "breaches": self.reasons,
         }

@@ -15,7 +15,6 @@ from .evaluate import cost_table
 from .model import Model, PortfolioResult
 from .schedule import action_timing, active_years
 
-PLANNABLE = ("optimal", "time_limit", "feasible")
 DESCRIPTION_COLUMNS = ("id", "name", "theme", "lead", "indicator")
 
 
@@ -32,8 +31,8 @@ def action_plan(result: PortfolioResult, model: Model) -> pd.DataFrame:
     the horizon, and `funding`: the streams paying for the action with their amounts over the
     horizon (e.g. "public_health_grant £80,000; icb_mh_transformation £5,000").
     """
-    if result.status not in PLANNABLE:
-        reasons = "; ".join(result.breaches) or "no portfolio"
+    if not result.fits:
+        reasons = "; ".join(result.reasons) or "no portfolio"
         raise ModelError(f"result: no action plan for a portfolio that is {result.status} "
                          f"({reasons})")
     unknown = [a for a in result.selected if a not in model.actions.index]

@@ -23,7 +23,7 @@ from matplotlib.path import Path
 from matplotlib.ticker import FuncFormatter
 
 from .errors import ModelError
-from .model import Model, PortfolioResult
+from .model import FOUND_STATUSES, Model, PortfolioResult
 from .plan import action_plan, format_amount
 from .scoring import (action_values, aggregate_scores, normalised_weights, partial_values,
                       stakeholder_values)
@@ -81,7 +81,7 @@ def _stakeholder_names(model: Model) -> dict[str, str]:
 
 
 def _require_portfolio(result: PortfolioResult) -> None:
-    if result.status not in ("optimal", "time_limit", "feasible"):
+    if not result.fits:
         raise ModelError(f"result: nothing to draw for a portfolio that is {result.status}")
 
 
@@ -576,7 +576,7 @@ def plot_value_distribution(robustness_result) -> Chart:
     draws = getattr(robustness_result, "draws", None)
     if draws is None or "value" not in draws:
         raise ModelError("robustness_result: expected the result of wb.robustness(model, ...)")
-    solved = draws[draws["status"].isin(("optimal", "time_limit"))]
+    solved = draws[draws["status"].isin(FOUND_STATUSES)]
     if solved.empty:
         raise ModelError("robustness_result: no draw has a feasible portfolio to draw")
     panels = (("value of each draw's optimal portfolio [value points]", solved["value"],

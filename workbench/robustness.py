@@ -18,7 +18,6 @@ Reoptimiser, so even the warm starts are the same) and results are put back in d
 """
 from __future__ import annotations
 
-import inspect
 import math
 import multiprocessing
 from collections.abc import Iterator, Mapping
@@ -31,16 +30,16 @@ import pandas as pd
 
 from .errors import ModelError, Problem, WorkbenchError
 from .evaluate import evaluate
-from .model import SETUP_SUFFIX, Model, PortfolioResult
+from .model import FOUND_STATUSES, SETUP_SUFFIX, Model, PortfolioResult
+from .options import Options, run_options
 from .portfolio import optimise
 from .reoptimise import Reoptimiser
-from .schedule import action_timing, active_years
+from .schedule import horizon_shares
 from .scoring import action_values
 
 CORE, EXTERIOR = 0.9, 0.1  # core index thresholds of the core and exterior classes
 DEFAULT_CONCENTRATION = 50.0  # Dirichlet concentration of weights without a stated range
-SOLVED = ("optimal", "time_limit")
-RESERVED = ("values", "weights")  # robustness draws these itself
+MOST_SAMPLES = 1_000_000  # draws; each is a solve
 
 
 @dataclass(frozen=True)
@@ -144,11 +143,11 @@ class RobustnessResult:
 
     @property
     def infeasible_draws(self) -> int:
-        return int((~self.draws["status"].isin(SOLVED)).sum())
+        return int((~self.draws["status"].isin(FOUND_STATUSES)).sum())
 
     def value_summary(self) -> pd.Series:
         """Distribution of the optimal portfolio's value over feasible draws [value points]."""
-        values = self.draws.loc[self.draws["status"].isin(SOLVED), "value"]
+        values = self.draws.loc[self.draws["status"].isin(FOUND_STATUSES), "value"]
         quantiles = values.quantile([0.05, 0.25, 0.5, 0.75, 0.95])
         return pd.Series({"draws": float(len(values)), "mean": values.mean(),
                           "std": values.std(ddof=1) if len(values) > 1 else 0.0,
@@ -301,73 +300,59 @@ def draw_inputs(model: Model, plan: DrawPlan, seed: np.random.SeedSequence
 
 
 def run_draws(model: Model, plan: DrawPlan, draws: list[tuple[int, np.random.SeedSequence]],
-              baseline: PortfolioResult | None, optimise_kwargs: dict) -> list[dict]:
+              baseline: PortfolioResult | None, options: Options) -> list[dict]:
     """Optimise each draw of a chunk; one record per draw (runs in a worker process).
 
     When only the values move (no cost ranges) and HiGHS solves, the chunk shares one
     Reoptimiser: the MILP is built once and each draw starts from the best portfolio so far.
     """
-    solve = _draw_solver(model, plan, optimise_kwargs)
-    shares = horizon_shares(model, baseline) if baseline is not None else None
+    solve = _draw_solver(model, plan, options)
+    shares = horizon_shares(model, baseline.start_year, baseline.horizon) if baseline is not None else None
     records = []
     for draw, seed in draws:
         values, drawn = draw_inputs(model, plan, seed)
         result = solve(drawn, values)
-        solved = result.status in SOLVED
         fits = baseline is not None and (drawn is model or _still_fits(drawn, baseline, values,
-                                                                       optimise_kwargs))
+                                                                       options))
         records.append({
             "draw": draw, "status": result.status, "value": result.value["total"],
             "standalone": result.value["standalone"], "synergy": result.value["synergy"],
             "critical_mass": result.value["critical_mass"],
             "baseline_value": portfolio_value(model, baseline, values, shares) if fits
             else np.nan,
-            "selected": result.selected if solved else (),
+            "selected": result.selected if result.found else (),
         })
     return records
 
 
-REOPTIMISER_FIXED = ("limits", "horizon", "include", "exclude", "synergy")
-REOPTIMISER_FREE = ("time_limit", "explain")
-
-
-def _draw_solver(model: Model, plan: DrawPlan, optimise_kwargs: dict):
-    """solve(drawn model, values) -> PortfolioResult for the draws of one chunk."""
-    kwargs = dict(optimise_kwargs)
-    reusable = (not plan.varies_costs and kwargs.pop("solver", "highs") == "highs"
-                and set(kwargs) <= set(REOPTIMISER_FIXED + REOPTIMISER_FREE))
-    if not reusable:
-        return lambda drawn, values: optimise(drawn, values=values, **optimise_kwargs)
-    fixed = {k: v for k, v in kwargs.items() if k in REOPTIMISER_FIXED}
-    free = {k: v for k, v in kwargs.items() if k in REOPTIMISER_FREE}
-    reoptimiser = Reoptimiser(model, **fixed)
-    return lambda drawn, values: reoptimiser.optimise(values=values, **free)
+def _draw_solver(model: Model, plan: DrawPlan, options: Options):
+    """solve(drawn model, values) -> PortfolioResult for the draws of one chunk (an
+    infeasible draw needs no explanation)."""
+    if plan.varies_costs or options.solver != "highs":
+        return lambda drawn, values: optimise(drawn, options.changed(values=values),
+                                              explain=False)
+    reoptimiser = Reoptimiser(model, options)
+    return lambda drawn, values: reoptimiser.optimise(values=values,
+                                                      time_limit=options.time_limit,
+                                                      explain=False)
 
 
 def _still_fits(drawn: Model, baseline: PortfolioResult, values: pd.Series,
-                optimise_kwargs: dict) -> bool:
+                options: Options) -> bool:
     """Whether the agreed optimum still keeps every limit and rule once costs are drawn."""
-    rules = {k: optimise_kwargs[k] for k in ("limits", "horizon", "include", "exclude")
-             if k in optimise_kwargs}
-    return evaluate(drawn, baseline.start_year, values=values, **rules).status == "feasible"
+    return evaluate(drawn, baseline.start_year, options.changed(values=values)).fits
 
 
 def portfolio_value(model: Model, result: PortfolioResult, values: pd.Series,
                     shares: dict[str, float] | None = None) -> float:
     """A fixed portfolio's value [value points] when the action values change (bonuses do not).
 
-    shares: `horizon_shares(model, result)`, if already worked out (many draws, one portfolio)."""
-    shares = horizon_shares(model, result) if shares is None else shares
+    shares: `schedule.horizon_shares` of the portfolio, if already worked out (many draws,
+    one portfolio)."""
+    if shares is None:
+        shares = horizon_shares(model, result.start_year, result.horizon)
     standalone = sum(values[a] * share for a, share in shares.items())
     return float(standalone + result.value["synergy"] + result.value["critical_mass"])
-
-
-def horizon_shares(model: Model, result: PortfolioResult) -> dict[str, float]:
-    """Share of the horizon [0..1] each selected action runs: its value counts in proportion."""
-    timing = action_timing(model, result.horizon)
-    horizon = result.horizon
-    return {a: len(active_years(t, int(timing.loc[a, "duration"]), horizon)) / horizon
-            for a, t in result.start_year.items()}
 
 
 # ---------------------------------------------------------------- the whole run
@@ -436,7 +421,7 @@ def robustness(model: Model, samples: int = 1000, seed: int = 0, executor: Execu
                weight_concentration: float = DEFAULT_CONCENTRATION,
                cost_spread: float | Mapping[str, float] = 0.0, progress: bool = True,
                chunk_size: int | None = None, workers: int | None = None,
-               **optimise_kwargs) -> RobustnessResult:
+               options: Options | None = None, **keywords) -> RobustnessResult:
     """Re-optimise `samples` perturbed copies of the model and report how robust each choice is.
 
     executor: any concurrent.futures.Executor (default: this process); draws go out in chunks
@@ -447,37 +432,37 @@ def robustness(model: Model, samples: int = 1000, seed: int = 0, executor: Execu
     weight_concentration: Dirichlet concentration for criteria without weight_low/weight_high.
     cost_spread: +- share of each amount [0..1) for actions without `<resource>_low`/`_high`,
       one number for every resource or {resource: share}.
-    optimise_kwargs: passed on to `optimise` (limits, solver, include, exclude, horizon, ...).
+    options / keywords: the run's options, as for `optimise` (limits, solver, include,
+      exclude, horizon, ...; not weights or values, which the draws set).
     """
-    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-        raise argument_error("samples", f"must be a whole number of at least 1, not {samples!r}")
+    if (not isinstance(samples, int) or isinstance(samples, bool)
+            or not 1 <= samples <= MOST_SAMPLES):
+        raise argument_error("samples", f"must be a whole number of at least 1, not "
+                             f"{samples!r} (and at most {MOST_SAMPLES:,})")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise argument_error("seed", f"must be a whole number of at least 0, not {seed!r}")
-    reserved = [k for k in RESERVED if k in optimise_kwargs]
+    reserved = [k for k in ("values", "weights") if keywords.get(k) is not None
+                or getattr(options, k, None) is not None]
     if reserved:
         raise argument_error(reserved[0], f"robustness draws its own {' and '.join(reserved)}: "
                              f"do not pass {', '.join(k + '=' for k in reserved)}")
+    options = run_options(model, options, **keywords)
     if workers is not None:
         if executor is not None:
             raise argument_error("workers", "give either executor= or workers=, not both")
         with process_pool(workers) as pool:
             return robustness(model, samples, seed, pool, weight_concentration, cost_spread,
-                              progress, chunk_size, **optimise_kwargs)
+                              progress, chunk_size, options=options)
     _check_executor(executor)
     plan = plan_draws(model, weight_concentration, cost_spread)
-    baseline = optimise(model, **optimise_kwargs)
+    baseline = optimise(model, options)
     seeds = list(enumerate(np.random.SeedSequence(seed).spawn(samples)))
-    records = _collect(model, plan, seeds, baseline if baseline.status in SOLVED else None,
-                       {**quiet_solves(), **optimise_kwargs}, executor, progress, chunk_size)
+    records = _collect(model, plan, seeds, baseline if baseline.found else None,
+                       options, executor, progress, chunk_size)
     settings = {"samples": samples, "seed": seed, "weight_concentration": weight_concentration,
                 "cost_spread": dict(cost_spread) if isinstance(cost_spread, Mapping)
                 else float(cost_spread)}
     return summarise(model, records, baseline.selected, settings)
-
-
-def quiet_solves() -> dict:
-    """Options that skip work a batch of re-solves does not read (explaining infeasibility)."""
-    return {"explain": False} if "explain" in inspect.signature(optimise).parameters else {}
 
 
 def _check_executor(executor) -> None:
@@ -494,7 +479,7 @@ def _check_executor(executor) -> None:
                              "'spawn'))")
 
 
-def _collect(model, plan, seeds, baseline, optimise_kwargs, executor, progress, chunk_size):
+def _collect(model, plan, seeds, baseline, options, executor, progress, chunk_size):
     """Run the draws in chunks (in this process or on the executor), in draw order."""
     from tqdm.auto import tqdm
 
@@ -506,10 +491,10 @@ def _collect(model, plan, seeds, baseline, optimise_kwargs, executor, progress, 
     try:
         if executor is None:  # the same chunks as on an executor: the same answers
             for chunk in chunks:
-                records += run_draws(model, plan, chunk, baseline, optimise_kwargs)
+                records += run_draws(model, plan, chunk, baseline, options)
                 bar.update(len(chunk))
         else:
-            futures = {executor.submit(run_draws, model, plan, chunk, baseline, optimise_kwargs):
+            futures = {executor.submit(run_draws, model, plan, chunk, baseline, options):
                        len(chunk) for chunk in chunks}
             for future in as_completed(futures):
                 records += future.result()
@@ -544,7 +529,7 @@ def summarise(model: Model, records: list[dict], baseline: tuple[str, ...],
     selected = pd.DataFrame(False, index=pd.Index(draws["draw"], name="draw"), columns=actions)
     for r in records:
         selected.loc[r["draw"], list(r["selected"])] = True
-    solved = draws["status"].isin(SOLVED).to_numpy()
+    solved = draws["status"].isin(FOUND_STATUSES).to_numpy()
     index = selected[solved].mean() if solved.any() else pd.Series(0.0, index=actions)
     core = pd.DataFrame({"name": model.actions["name"], "theme": model.actions["theme"],
                          "core_index": index.astype(float)})

@@ -37,6 +37,7 @@ from .errors import ModelError, Problem
 from .export import check_replaceable, folder_lock, model_source, write_bytes
 from .io import ROW, escape_formula, parse_number, read_table, unescape_formula
 from .model import Model
+from .options import Options, run_options
 
 FILE = "scenarios.csv"  # in a model folder; the sheet 'scenarios' in an .xlsx workbook
 REQUIRED = ("scenario", "kind", "target", "value")
@@ -120,13 +121,11 @@ def scenario_weights(model: Model, scenario: Scenario) -> pd.Series:
 # ---------------------------------------------------------------- applying
 
 
-def apply_scenario(model: Model, scenario: Scenario | str) -> tuple[Model, dict]:
-    """The model and the keyword arguments of `optimise` that a scenario asks for.
+def apply_scenario(model: Model, scenario: Scenario | str) -> tuple[Model, Options]:
+    """The run a scenario asks for: the model (with its funding stream limits) and the options.
 
         model, options = apply_scenario(model, "lean_year")
-        result = optimise(model, **options)
-
-    Funding stream limits are not an `optimise` argument, so they come back in the model.
+        result = optimise(model, options)
     """
     if isinstance(scenario, str):
         scenario = load_scenario(model, scenario)
@@ -145,14 +144,11 @@ def apply_scenario(model: Model, scenario: Scenario | str) -> tuple[Model, dict]
                 funding = pd.concat([funding, row], ignore_index=True)
         model = replace(model, funding=funding)
     weighted = scenario.stakeholder != AGREED or scenario.weights
-    options = {
-        "limits": dict(scenario.limits) or None,
-        "weights": scenario_weights(model, scenario) if weighted else None,
-        "include": tuple(scenario.include),
-        "exclude": tuple(scenario.exclude),
-        "horizon": scenario.horizon,
-    }
-    return model, options
+    options = Options(limits=dict(scenario.limits),
+                      weights=scenario_weights(model, scenario) if weighted else None,
+                      include=tuple(scenario.include), exclude=tuple(scenario.exclude),
+                      horizon=scenario.horizon)
+    return model, run_options(model, options)
 
 
 def check_scenario(model: Model, scenario: Scenario) -> list[Problem]:

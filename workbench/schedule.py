@@ -31,30 +31,24 @@ def active_years(start: int, duration: int, horizon: int) -> range:
     return range(start, min(start + duration, horizon + 1))
 
 
+def horizon_share(start: int, duration: int, horizon: int) -> float:
+    """Share of the horizon [0..1] an action started in `start` runs: its value and bonuses
+    count in proportion (a whole-horizon action is worth its full value)."""
+    return len(active_years(start, duration, horizon)) / horizon
+
+
+def horizon_shares(model: Model, starts: dict[str, int], horizon: int) -> dict[str, float]:
+    """{action: horizon share} of actions started in the given years."""
+    duration = action_timing(model, horizon)["duration"]
+    return {a: horizon_share(t, int(duration[a]), horizon) for a, t in starts.items()}
+
+
 def resource_amounts(model: Model) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(running amount per active year, one-off set-up amount in the start year), action x resource."""
     names = model.resource_names
     running = model.actions[names].astype(float)
     setup = model.actions[[name + SETUP_SUFFIX for name in names]].astype(float)
     return running, setup.set_axis(names, axis=1)
-
-
-def resource_limits(model: Model, limits: dict[str, float] | None,
-                    horizon: int | None = None) -> pd.DataFrame:
-    """Rows of (resource, year, limit); year 0 means the whole horizon. `limits` overrides totals.
-
-    Rows for years after the horizon are left out: a model may hold limits for a longer plan.
-    """
-    table = model.resources.assign(year=model.resources["year"].fillna(0).astype(int))
-    table = table[table["year"] <= (horizon or model.horizon)]
-    for resource, amount in (limits or {}).items():
-        whole = (table["resource"] == resource) & (table["year"] == 0)
-        if whole.any():
-            table.loc[whole, "limit"] = float(amount)
-        else:
-            table = pd.concat([table, pd.DataFrame(
-                [{"resource": resource, "year": 0, "limit": float(amount)}])], ignore_index=True)
-    return table[["resource", "year", "limit"]]
 
 
 def eligible_streams(model: Model) -> dict[tuple[str, str], list[str]]:

@@ -16,8 +16,11 @@ import pandas as pd
 
 from .errors import InfeasibleError, ModelError, SolverError
 from .model import Model, PortfolioResult
+from .options import Options, run_options
 from .portfolio import optimise
-from .robustness import SOLVED, argument_error, horizon_shares, portfolio_value, quiet_solves
+from .robustness import argument_error, portfolio_value
+from .rules import forced_actions
+from .schedule import horizon_shares
 from .scoring import action_values, normalised_weights
 
 STEP = 1e-4  # just outside an end, to name the portfolio that takes over [weight share]
@@ -29,9 +32,9 @@ def _tolerance(value: float) -> float:
 
 
 def _solved(result: PortfolioResult, what: str) -> PortfolioResult:
-    if result.status not in SOLVED:
+    if not result.found:
         raise InfeasibleError(f"{what}: no portfolio satisfies every constraint ({result.status})",
-                              list(result.breaches[1:]))
+                              result.reasons)
     return result
 
 
@@ -71,7 +74,8 @@ def _end(solve_at: Callable[[float], PortfolioResult],
 
 
 def weight_stability(model: Model, weights: pd.Series | None = None,
-                     criteria: Iterable[str] | None = None, **optimise_kwargs) -> pd.DataFrame:
+                     criteria: Iterable[str] | None = None, options: Options | None = None,
+                     **keywords) -> pd.DataFrame:
     """For each criterion, the interval of its weight share over which the optimum holds.
 
     The criterion's share of the total weight moves from 0 to 1, the others keep their
@@ -79,7 +83,8 @@ def weight_stability(model: Model, weights: pd.Series | None = None,
     shares 0..1), range_low / range_high (the stated weight_low / weight_high as shares, others
     agreed), stable_over_range (the interval covers the stated range), below / above (the
     portfolio that takes over just outside each end; empty when the end is 0 or 1), and
-    below_change / above_change (actions added '+' and dropped '-').
+    below_change / above_change (actions added '+' and dropped '-'). options / keywords: the
+    run's other options, as for `optimise` (not weights or values: this moves them).
     """
     weights = model.criteria["weight"] if weights is None else weights
     weights = weights.reindex(model.criteria.index)
@@ -92,8 +97,9 @@ def weight_stability(model: Model, weights: pd.Series | None = None,
         if criterion not in model.criteria.index:
             raise argument_error("criteria", f"unknown criterion {criterion!r} "
                              f"(known: {', '.join(model.criteria.index)})")
-    kwargs = {**quiet_solves(), **optimise_kwargs}
-    baseline = _solved(optimise(model, weights=shares, **kwargs), "weight stability")
+    options = run_options(model, options, **keywords)
+    baseline = _solved(optimise(model, options.changed(weights=shares), explain=False),
+                       "weight stability")
     rows = []
     for criterion in criteria:
         at = float(shares[criterion])
@@ -102,7 +108,8 @@ def weight_stability(model: Model, weights: pd.Series | None = None,
             return action_values(model, weight_path(shares, criterion, t))
 
         def solve_at(t: float) -> PortfolioResult:
-            return _solved(optimise(model, values=values_at(t), **kwargs), "weight stability")
+            return _solved(optimise(model, options.changed(values=values_at(t)), explain=False),
+                           "weight stability")
 
         def line(result: PortfolioResult, t: float) -> float:
             return portfolio_value(model, result, values_at(t))
@@ -152,7 +159,8 @@ def describe_change(baseline: Iterable[str], other: Iterable[str]) -> str:
 
 
 def tipping_points(model: Model, actions: Iterable[str] | None = None,
-                   values: pd.Series | None = None, **optimise_kwargs) -> pd.DataFrame:
+                   values: pd.Series | None = None, options: Options | None = None,
+                   **keywords) -> pd.DataFrame:
     """How much each action's value must rise (if left out) or fall (if funded) to flip it.
 
     The best portfolio without the action does not depend on its value; the best one with it
@@ -161,12 +169,11 @@ def tipping_points(model: Model, actions: Iterable[str] | None = None,
     horizon is one year). Columns: name, selected, value [value points], change [value points,
     negative: a fall], flips_at [value points], relative (change / value), note.
     """
-    values = action_values(model) if values is None else values
-    kwargs = {**quiet_solves(), **optimise_kwargs}
-    include = tuple(kwargs.pop("include", ()))
-    exclude = tuple(kwargs.pop("exclude", ()))
-    baseline = _solved(optimise(model, values=values, include=include, exclude=exclude, **kwargs),
-                       "tipping points")
+    options = run_options(model, options, values=values, **keywords)
+    if options.values is None:
+        options = options.changed(values=action_values(model, options.weights), weights=None)
+    values = options.values
+    baseline = _solved(optimise(model, options, explain=False), "tipping points")
     actions = list(model.actions.index if actions is None else actions)
     for action in actions:
         if action not in model.actions.index:
@@ -174,7 +181,7 @@ def tipping_points(model: Model, actions: Iterable[str] | None = None,
     rows = []
     for action in actions:
         selected = action in baseline.selected
-        change, note = _tipping(model, values, action, baseline, include, exclude, kwargs)
+        change, note = _tipping(model, action, baseline, options)
         value = float(values[action])
         rows.append({"action": action, "name": model.actions.at[action, "name"],
                      "selected": selected, "value": value, "change": change,
@@ -185,29 +192,29 @@ def tipping_points(model: Model, actions: Iterable[str] | None = None,
     return table.loc[order]
 
 
-def _tipping(model, values, action, baseline, include, exclude, kwargs) -> tuple[float, str]:
+def _tipping(model: Model, action: str, baseline: PortfolioResult,
+             options: Options) -> tuple[float, str]:
     selected = action in baseline.selected
-    rules = model.constraints
-    forced = set(include) | set(rules.loc[rules["kind"] == "include", "target"])
-    barred = set(exclude) | set(rules.loc[rules["kind"] == "exclude", "target"])
+    forced, barred = forced_actions(model, options)
     if action in forced or action in barred:
         return np.nan, "forced in or out: its value does not decide"
 
     def best(shift: float, with_action: bool) -> PortfolioResult:
-        moved = values.copy()
+        moved = options.values.copy()
         moved[action] += shift
-        return optimise(model, values=moved, include=include + ((action,) if with_action else ()),
-                        exclude=exclude + (() if with_action else (action,)), **kwargs)
+        return optimise(model, options.changed(
+            values=moved, include=options.include + ((action,) if with_action else ()),
+            exclude=options.exclude + (() if with_action else (action,))), explain=False)
 
     other = best(0.0, not selected)
-    if other.status not in SOLVED:
+    if not other.found:
         return np.nan, ("the rules need it: it stays funded at any value" if selected else
                         "cannot be funded within the limits and rules at any value")
     without = baseline if not selected else other
     with_action = baseline if selected else other
     shift = 0.0
     for _ in range(MAX_ROUNDS):
-        share = horizon_shares(model, with_action)[action]
+        share = horizon_shares(model, with_action.start_year, with_action.horizon)[action]
         step = (without.objective - with_action.objective) / share
         shift += step
         if with_action.horizon == 1 or abs(step) <= _tolerance(shift):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import sys
 import time
 from dataclasses import dataclass, replace
 
@@ -16,36 +15,13 @@ import pulp
 
 from . import highs
 from .errors import SolverError
+from .model import FOUND_STATUSES
 
 SOLVERS = ("highs", "cbc")
 INSTALL_HINT = {
     "highs": "install it with `pip install highspy` (or the project's own `pip install -e .`)",
     "cbc": "install PuLP 3.x, which bundles CBC: `pip install 'pulp>=3.3,<4'`",
 }
-_banner_guard = None
-
-
-def _silence_highs_banner() -> None:
-    """HiGHS prints a banner to fd 1 on the first Highs() in a process; swallow it once."""
-    global _banner_guard
-    try:
-        import highspy
-    except ImportError:
-        return
-    sys.stdout.flush()
-    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        _banner_guard = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-
-
-_silence_highs_banner()
-
-
 @dataclass(frozen=True)
 class SolveOutcome:
     """status: optimal, time_limit (feasible, not proven optimal), infeasible, unbounded."""
@@ -55,6 +31,11 @@ class SolveOutcome:
     seconds: float
     solver: str
     bound: float = float("nan")  # best objective still possible [value points] (HiGHS only)
+
+    @property
+    def found(self) -> bool:
+        """The solver returned a portfolio (proven optimal or the best within a time limit)."""
+        return self.status in FOUND_STATUSES
 
 
 def make_solver(name: str, time_limit: float | None = None):
@@ -121,7 +102,7 @@ def held_outcome(held: highs.HighsProblem, run: tuple[str, float, float, float],
                  time_limit: float | None, write: bool = True) -> SolveOutcome:
     """The outcome of one `HighsProblem.run`; `write`: put the answer in PuLP's variables."""
     status, gap, bound, seconds = run
-    if status in ("optimal", "time_limit"):
+    if status in FOUND_STATUSES:
         if write:
             held.write_values()
     elif status not in ("infeasible", "unbounded", "no_solution"):

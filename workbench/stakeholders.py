@@ -8,7 +8,7 @@ groups (maximin), and among those, the value under the agreed weights.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,11 @@ import pulp
 from .errors import InfeasibleError, ModelError, Problem, SolverError
 from .evaluate import evaluate
 from .model import Model, PortfolioResult
-from .portfolio import build_model, chosen_starts, optimise, standalone_terms
-from .robustness import SOLVED, argument_error, portfolio_value, quiet_solves
+from .options import Options, run_options
+from .portfolio import build_model, optimise
+from .portfolio.formulation import standalone_terms
+from .portfolio.optimise import chosen_funding, chosen_starts
+from .robustness import argument_error, portfolio_value
 from .scoring import action_values, criterion_values, normalised_weights, partial_values
 from .scoring import stakeholder_values as scoring_values
 from .sensitivity import tipping_points
@@ -26,7 +29,6 @@ from .solvers import solve
 
 AGREED = "agreed"  # the portfolio under the agreed weights and aggregated scores
 CONSENSUS = "consensus"
-BUILD_OPTIONS = ("limits", "horizon", "include", "exclude", "synergy")
 
 
 def stakeholder_groups(model: Model) -> list[str]:
@@ -77,68 +79,67 @@ def stakeholder_own_values(model: Model) -> pd.DataFrame:
     return pd.DataFrame(columns).rename_axis(index="action", columns="stakeholder")
 
 
-def _split_options(options: dict) -> dict:
+def _group_options(model: Model, options: Options | None, keywords: dict) -> Options:
+    """The run's options, checked; weights and values are each group's own, so not given."""
+    options = run_options(model, options, **keywords)
     for reserved in ("values", "weights"):
-        if reserved in options:
+        if getattr(options, reserved) is not None:
             raise argument_error(reserved, "stakeholder analysis sets each group's own "
                                  f"values: do not pass {reserved}=")
-    return {**quiet_solves(), **options}
+    return options
 
 
-def stakeholder_portfolios(model: Model, **optimise_kwargs) -> dict[str, PortfolioResult]:
+def stakeholder_portfolios(model: Model, options: Options | None = None, /,
+                           **keywords) -> dict[str, PortfolioResult]:
     """Each group's own optimum, and the optimum under the agreed weights (key 'agreed').
 
     Among portfolios equally good for a group, the group's is the one of most value under the
     agreed weights, so the answer does not hang on which tie the solver happens to return.
     A group's result is valued with its own values [value points].
     """
-    kwargs = _split_options(optimise_kwargs)
+    options = _group_options(model, options, keywords)
     own = stakeholder_own_values(model)
-    portfolios = {AGREED: optimise(model, **kwargs)}
+    portfolios = {AGREED: optimise(model, options, explain=False)}
     for group in own.columns:
-        portfolios[group] = optimise(model, values=own[group], **kwargs)
+        portfolios[group] = optimise(model, options.changed(values=own[group]), explain=False)
     for name, result in portfolios.items():
-        if result.status not in SOLVED:
+        if not result.found:
             raise InfeasibleError(f"{name}: no portfolio satisfies every constraint "
-                                  f"({result.status})", list(result.breaches[1:]))
+                                  f"({result.status})", result.reasons)
     agreed = action_values(model)
     for group in own.columns:
         portfolios[group] = _best_among_ties(model, own[group], portfolios[group].objective,
-                                             agreed, kwargs)
+                                             agreed, options)
     return portfolios
 
 
-def _bonus_formulation(model: Model, kwargs: dict) -> tuple:
+def _bonus_formulation(model: Model, options: Options) -> tuple:
     """The portfolio MILP with no objective yet, and its synergy and critical-mass terms."""
-    build = {k: v for k, v in kwargs.items() if k in BUILD_OPTIONS}
-    f = build_model(model, action_values(model) * 0.0, **build)
+    f = build_model(model, action_values(model) * 0.0, options)
     return f, [(v, c) for v, c in f.objective if c]
 
 
 def _best_among_ties(model: Model, values: pd.Series, optimum: float, tie_break: pd.Series,
-                     kwargs: dict) -> PortfolioResult:
+                     options: Options) -> PortfolioResult:
     """Most value under `tie_break` among portfolios worth `optimum` under `values`."""
-    f, bonuses = _bonus_formulation(model, kwargs)
+    f, bonuses = _bonus_formulation(model, options)
     floor = optimum - 1e-7 * max(1.0, abs(optimum))
     f.add(pulp.LpAffineExpression(bonuses + standalone_terms(f, values)) >= floor, "own_optimum")
     f.problem.setObjective(pulp.LpAffineExpression(bonuses + standalone_terms(f, tie_break)))
-    return _solve_and_read(model, f, values, kwargs)
+    return _solve_and_read(model, f, values, options)
 
 
-def _solve_and_read(model: Model, f, values: pd.Series, kwargs: dict) -> PortfolioResult:
+def _solve_and_read(model: Model, f, values: pd.Series, options: Options) -> PortfolioResult:
     """Solve, then value the portfolio under `values` and re-check every rule independently."""
-    solver = kwargs.get("solver", "highs")
-    outcome = solve(f.problem, solver, kwargs.get("time_limit"))
-    if outcome.status not in SOLVED:
+    outcome = solve(f.problem, options.solver, options.time_limit)
+    if not outcome.found:
         raise SolverError(f"the stakeholder model could not be solved ({outcome.status})")
-    result = evaluate(model, chosen_starts(f), values=values, limits=kwargs.get("limits"),
-                      horizon=f.horizon, include=kwargs.get("include", ()),
-                      exclude=kwargs.get("exclude", ()))
-    if result.breaches:
+    result = evaluate(model, chosen_starts(f), options.changed(values=values),
+                      funding=chosen_funding(f))
+    if len(result.breaches):
         raise SolverError("the solver's portfolio breaks constraints: "
-                          + "; ".join(result.breaches))
-    return PortfolioResult(**{**result.__dict__, "status": outcome.status, "gap": outcome.gap,
-                              "solver": solver})
+                          + "; ".join(result.reasons))
+    return replace(result, status=outcome.status, gap=outcome.gap, solver=options.solver)
 
 
 def portfolio_shares(model: Model, portfolios: dict[str, PortfolioResult],
@@ -185,7 +186,7 @@ class ConsensusResult:
     selection: pd.DataFrame
 
 
-def consensus(model: Model, **optimise_kwargs) -> ConsensusResult:
+def consensus(model: Model, options: Options | None = None, /, **keywords) -> ConsensusResult:
     """Maximise the smallest share, over groups, of the group's own optimum (a MILP).
 
     max m  subject to  value_g(x) >= opt_g * m  for every group g, and every rule of the
@@ -193,8 +194,8 @@ def consensus(model: Model, **optimise_kwargs) -> ConsensusResult:
     mass with the same variables. A second solve keeps m at its maximum and takes the
     portfolio of most value under the agreed weights.
     """
-    kwargs = _split_options(optimise_kwargs)
-    portfolios = stakeholder_portfolios(model, **kwargs)
+    options = _group_options(model, options, keywords)
+    portfolios = stakeholder_portfolios(model, options)
     values = stakeholder_own_values(model)
     optima = {g: portfolios[g].objective for g in values.columns}
     for group, optimum in optima.items():
@@ -202,20 +203,20 @@ def consensus(model: Model, **optimise_kwargs) -> ConsensusResult:
             raise ModelError(f"stakeholder {group!r}: its own optimum is worth {optimum:g} value "
                              "points, so a share of it means nothing")
     agreed = action_values(model)
-    f, bonuses = _bonus_formulation(model, kwargs)
+    f, bonuses = _bonus_formulation(model, options)
     share = f.problem.add_variable("consensus_share", lowBound=None)
     for group, optimum in optima.items():
         terms = bonuses + standalone_terms(f, values[group]) + [(share, -optimum)]
         f.add(pulp.LpAffineExpression(terms) >= 0, f"share_{_safe(group)}")
     f.problem.setObjective(pulp.LpAffineExpression([(share, 1.0)]))
-    outcome = solve(f.problem, kwargs.get("solver", "highs"), kwargs.get("time_limit"))
-    if outcome.status not in SOLVED:
+    outcome = solve(f.problem, options.solver, options.time_limit)
+    if not outcome.found:
         raise SolverError(f"the consensus model could not be solved ({outcome.status})")
     floor = share.value()
     f.add(pulp.LpAffineExpression([(share, 1.0)]) >= floor - 1e-9 * max(1.0, abs(floor)),
           "consensus_floor")
     f.problem.setObjective(pulp.LpAffineExpression(bonuses + standalone_terms(f, agreed)))
-    result = _solve_and_read(model, f, agreed, kwargs)
+    result = _solve_and_read(model, f, agreed, options)
     candidates = {CONSENSUS: result, **portfolios}
     shares = portfolio_shares(model, candidates, {g: portfolios[g] for g in values.columns})
     labels = {AGREED: "agreed weights", **{g: f"own: {g}" for g in values.columns}}
@@ -231,7 +232,7 @@ def _safe(text: str) -> str:
 # ---------------------------------------------------------------- disagreement
 
 
-def disagreement(model: Model, **optimise_kwargs) -> pd.DataFrame:
+def disagreement(model: Model, options: Options | None = None, /, **keywords) -> pd.DataFrame:
     """Action x criterion cells where the groups' scores differ, ranked for a meeting.
 
     swing_down / swing_up: how the action's value moves if the lowest- / highest-valuing group's
@@ -272,7 +273,7 @@ def disagreement(model: Model, **optimise_kwargs) -> pd.DataFrame:
     table["action_swing_down"] = by_group.min(axis=1).reindex(action).to_numpy()
     table["action_swing_up"] = by_group.max(axis=1).reindex(action).to_numpy()
     tipping = tipping_points(model, actions=list(dict.fromkeys(action)),
-                             **_split_options(optimise_kwargs))
+                             options=_group_options(model, options, keywords))
     table["selected"] = tipping["selected"].reindex(action).to_numpy()
     table["tipping"] = tipping["change"].reindex(action).to_numpy()
     table["changes_decision"] = _crosses(table, "swing_down", "swing_up")

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .model import SETUP_SUFFIX, Model, PortfolioResult
+from .rules import whole_horizon_limits
 from .schedule import action_timing, active_years
 
 
 def model_summary(model: Model) -> pd.DataFrame:
     """What the model holds, one line per item, for a validation summary."""
-    whole = model.resources[model.resources["year"].isna()]
     rows = [
         ("actions", len(model.actions), ""),
         ("themes", model.actions["theme"].nunique(), ""),
@@ -25,15 +25,18 @@ def model_summary(model: Model) -> pd.DataFrame:
             ["requires", "excludes"]).sum()), ""),
         ("funding streams", model.funding["stream"].nunique(), ""),
         ("horizon", model.horizon, "years"),
-        *((f"limit: {row.resource}", row.limit, "") for row in whole.itertuples()),
+        *((f"limit: {resource}", limit, "") for resource, limit in
+          whole_horizon_limits(model).items()),
     ]
     rows = [(item, f"{amount:,.6g}", unit) for item, amount, unit in rows]
     return pd.DataFrame(rows, columns=["item", "amount", "unit"]).set_index("item")
 
 
-def headline(results: Mapping[str, PortfolioResult], model: Model) -> pd.DataFrame:
-    """Portfolios side by side: value split [value points], amount of each resource, feasibility."""
-    whole = model.resources[model.resources["year"].isna()].set_index("resource")["limit"]
+def headline(results: Mapping[str, PortfolioResult], model: Model,
+             limits: dict[str, float] | None = None) -> pd.DataFrame:
+    """Portfolios side by side: value split [value points], amount of each resource, feasibility.
+    limits: the run's own whole-horizon limits, where they replace the model's."""
+    whole = whole_horizon_limits(model, limits)
     columns = {}
     for name, result in results.items():
         column = {
@@ -44,10 +47,9 @@ def headline(results: Mapping[str, PortfolioResult], model: Model) -> pd.DataFra
             "actions funded": len(result.selected),
         }
         for resource, used in result.cost.items():
-            limit = f" (limit {whole[resource]:,.6g})" if resource in whole.index else ""
+            limit = f" (limit {whole[resource]:,.6g})" if resource in whole else ""
             column[f"{resource}{limit}"] = f"{used:,.6g}"
-        column["within every limit and rule"] = "yes" if result.status in (
-            "optimal", "feasible", "time_limit") else "no"
+        column["within every limit and rule"] = "yes" if result.fits else "no"
         columns[name] = column
     return pd.DataFrame(columns)
 
@@ -58,7 +60,7 @@ def selected_actions(result: PortfolioResult, model: Model) -> pd.DataFrame:
     table = actions[["name", "theme", "lead"]].copy()
     duration = action_timing(model, result.horizon)["duration"]
     years = pd.Series({a: len(active_years(t, duration[a], result.horizon))
-                       for a, t in result.start_year.items()}, dtype=float)
+                       for a, t in result.start_year.items()}, dtype=float)  # active years
     if result.horizon > 1:
         table["start year"] = pd.Series(result.start_year)
     for resource in model.resource_names:
@@ -68,4 +70,4 @@ def selected_actions(result: PortfolioResult, model: Model) -> pd.DataFrame:
 
 def breaches(result: PortfolioResult) -> pd.DataFrame:
     """Every limit or rule a portfolio breaks, in words (empty when it breaks none)."""
-    return pd.DataFrame({"breach": list(result.breaches)})
+    return pd.DataFrame({"breach": result.reasons})

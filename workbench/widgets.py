@@ -32,11 +32,12 @@ from .portfolio import optimise
 from .scenarios import (AGREED, COMBINED, Scenario, apply_scenario, load_scenario,
                         load_scenarios, save_scenario, scenario_names, scenario_table,
                         scenario_weights, stakeholder_choices, stakeholder_weights)
+from .options import Options
 from .reoptimise import Reoptimiser
-from .schedule import resource_amounts, resource_limits
+from .rules import forced_actions, whole_horizon_limits
+from .schedule import resource_amounts
 from .scoring import action_values, normalised_weights
 
-FOUND = ("optimal", "time_limit")
 CACHE_SIZE = 64  # portfolios kept per dashboard (one per distinct settings)
 REOPTIMISERS = 8  # MILPs kept per dashboard (one per include / exclude / horizon / streams)
 FRONTIER_STEPS = 25  # the dashboard's frontier merges steps closer than range / this
@@ -89,7 +90,7 @@ class WhatIf:
         self._explanations: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
         self._reoptimisers: OrderedDict[tuple, Reoptimiser] = OrderedDict()
         self._solve_lock = threading.Lock()
-        self._whole_limits: dict[int, dict[str, float]] = {}
+        self._model_limits = whole_horizon_limits(model)  # {resource: limit} of the model
         start = Scenario()
         if scenario:
             try:
@@ -113,8 +114,9 @@ class WhatIf:
         except WorkbenchError as error:
             self.problems = _error_lines(error)
             return False
-        if result.status not in FOUND:
-            self.problems = list(result.breaches[1:]) or list(result.breaches)
+        if not result.found:
+            self.problems = result.reasons or [f"no portfolio satisfies every constraint "
+                                               f"({result.status})"]
             return False
         self.result, self.settings, self.problems = result, settings, []
         return True
@@ -186,9 +188,7 @@ class WhatIf:
 
     def model_limit(self, resource: str) -> float | None:
         """The model's own whole-horizon limit of a resource (None: limited per year only)."""
-        rows = self.model.resources[(self.model.resources["resource"] == resource)
-                                    & self.model.resources["year"].isna()]
-        return float(rows["limit"].iloc[0]) if len(rows) else None
+        return self._model_limits.get(resource)
 
     def model_stream_limit(self, stream: str) -> float | None:
         rows = self.model.funding[(self.model.funding["stream"] == stream)
@@ -264,9 +264,8 @@ class WhatIf:
         baseline = set(self.baseline.selected) if self.baseline else selected
         settings = self.settings or self.requested
         forced = {**{a: "in" for a in settings.include}, **{a: "out" for a in settings.exclude}}
-        rules = model.constraints
-        for kind, mark in (("include", "in"), ("exclude", "out")):
-            for action in rules.loc[rules["kind"] == kind, "target"]:
+        for actions, mark in zip(forced_actions(model), ("in", "out")):
+            for action in sorted(actions):
                 forced.setdefault(action, mark + " (model)")
         running, setup = resource_amounts(model)
         table = pd.DataFrame({
@@ -319,10 +318,11 @@ class WhatIf:
             if key in self._frontiers:
                 return self._frontiers[key]
         model, options = apply_scenario(self.model, settings)
-        limits = {r: v for r, v in (options.pop("limits") or {}).items() if r != self.resource}
-        top = full_need(model, self.resource, options["horizon"] or model.horizon)
-        table = frontier(model, resource=self.resource, limits=limits or None,
-                         resolution=top / FRONTIER_STEPS, solver=self.solver, **options)
+        options = options.changed(solver=self.solver, limits={
+            r: v for r, v in options.limits.items() if r != self.resource})
+        top = full_need(model, self.resource, options.horizon)
+        table = frontier(model, None, self.resource, None, options,
+                         resolution=top / FRONTIER_STEPS)
         with self._lock:
             _remember(self._frontiers, key, table, 8)
         return table
@@ -360,19 +360,21 @@ class WhatIf:
             if key in self._explanations:
                 return self._explanations[key]
         model, options = apply_scenario(self.model, settings)
-        options["values"] = action_values(model, options.pop("weights"))
+        options = options.changed(values=action_values(model, options.weights), weights=None,
+                                  solver=self.solver)
         rows = []
         for kind, chosen in (("include", settings.include), ("exclude", settings.exclude)):
             for action in chosen:
-                freer = {**options, kind: tuple(a for a in options[kind] if a != action)}
-                better = optimise(model, solver=self.solver, explain=False, **freer)
+                freer = options.changed(**{kind: tuple(a for a in getattr(options, kind)
+                                                       if a != action)})
+                better = optimise(model, freer, explain=False)
                 rows.append({"kind": "forced in" if kind == "include" else "forced out",
                              "action": action, "name": model.actions.at[action, "name"],
                              "cost": max(better.objective - result.objective, 0.0),
                              "displaces": "", "reason": ""})
         closest_calls = len(model.actions) <= EXPLAIN_EVERY_ACTION_UP_TO
         if closest_calls:
-            table = explain(model, result, solver=self.solver, **options)
+            table = explain(model, result, options)
             left_out = table[(table["forced"] == "in") & ~table["action"].isin(settings.exclude)]
             left_out = left_out.sort_values(["regret", "action"]).head(EXPLAINED_EXCLUSIONS)
             for row in left_out.itertuples():
@@ -388,50 +390,34 @@ class WhatIf:
 
     # ------------------------------------------------------------ internals
 
-    def _optimise(self, settings: Scenario, model: Model, options: dict) -> PortfolioResult:
+    def _optimise(self, settings: Scenario, model: Model, options: Options) -> PortfolioResult:
         key = settings.key()
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
                 return self._results[key]
         if self.solver != "highs":
-            result = optimise(model, solver=self.solver, **options)
+            result = optimise(model, options.changed(solver=self.solver))
         else:
             with self._solve_lock:
                 result = self._reoptimiser(settings, model, options).optimise(
-                    weights=options["weights"], limits=self._limits_for(options))
+                    weights=options.weights, limits={**self._model_limits, **options.limits})
         with self._lock:
             _remember(self._results, key, result, CACHE_SIZE)
         return result
 
-    def _reoptimiser(self, settings: Scenario, model: Model, options: dict) -> Reoptimiser:
+    def _reoptimiser(self, settings: Scenario, model: Model, options: Options) -> Reoptimiser:
         """The MILP for these settings, kept while only weights and resource limits change."""
-        own = self._own_limits(options["horizon"])
         key = (settings.changed(limits={}, weights={}, stakeholder=AGREED, name="").key(),
-               tuple(sorted(r for r in options["limits"] or {} if r not in own)))
+               tuple(sorted(r for r in options.limits if r not in self._model_limits)))
         with self._lock:
             if key in self._reoptimisers:
                 self._reoptimisers.move_to_end(key)
                 return self._reoptimisers[key]
-        reoptimiser = Reoptimiser(model, limits=options["limits"], horizon=options["horizon"],
-                                  include=options["include"], exclude=options["exclude"])
+        reoptimiser = Reoptimiser(model, options.changed(weights=None))
         with self._lock:
             _remember(self._reoptimisers, key, reoptimiser, REOPTIMISERS)
         return reoptimiser
-
-    def _own_limits(self, horizon: int | None) -> dict[str, float]:
-        """The model's own whole-horizon limits {resource: amount} (worked out once)."""
-        horizon = horizon or self.model.horizon
-        if horizon not in self._whole_limits:
-            rows = resource_limits(self.model, None, horizon)
-            whole = rows[rows["year"] == 0]
-            self._whole_limits[horizon] = dict(zip(whole["resource"],
-                                                   whole["limit"].astype(float)))
-        return self._whole_limits[horizon]
-
-    def _limits_for(self, options: dict) -> dict[str, float]:
-        """Every whole-horizon limit in force: the model's own, then the settings' changes."""
-        return {**self._own_limits(options["horizon"]), **(options["limits"] or {})}
 
 
 def _remember(cache: OrderedDict, key, value, size: int) -> None:

@@ -1,4 +1,4 @@
-"""The portfolio MILP: one `add_<family>` function per constraint family, then solve and read.
+"""The portfolio MILP: one `add_<family>` function per constraint family.
 
 Variables: s[i,t] = 1 if action i starts in year t (at most one start). From them, linear
 expressions: active[i,t] (i runs in year t) and selected[i] (i is funded at all). With a
@@ -8,7 +8,6 @@ single-period one of DESIGN.md. Every constraint carries a readable [A-Za-z0-9_]
 from __future__ import annotations
 
 import re
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,17 +15,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pulp
 
-from .errors import SolverError
-from .evaluate import evaluate
-from .model import Model, PortfolioResult
-from .schedule import (action_timing, active_years, eligible_streams, resource_amounts,
-                       resource_limits, start_years)
-from .scoring import action_values
-from .solvers import SolveOutcome, solve
+from ..model import Model
+from ..options import SYNERGY_FORMULATIONS, Options
+from ..rules import forced_actions, limits_in_force
+from ..schedule import (action_timing, active_years, eligible_streams, horizon_share,
+                        resource_amounts, start_years)
 
-SYNERGY_FORMULATIONS = ("auto", "budget", "plain", "glover")
 DENSE_PARTNERS = 8  # mean positive partners per paired action from which 'auto' adds budget cuts
-FOUND = ("optimal", "time_limit")  # statuses that come with a portfolio
 
 
 @dataclass
@@ -97,8 +92,7 @@ def add_start_variables(f: Formulation, model: Model) -> None:
 
 def standalone_terms(f: Formulation, values: pd.Series) -> list[tuple[pulp.LpVariable, float]]:
     """Terms of sum_i V_i * (active years of i) / T [value points], for any values V."""
-    return [(variable, float(values[action]) * len(active_years(year, f.duration[action],
-                                                                f.horizon)) / f.horizon)
+    return [(variable, float(values[action]) * horizon_share(year, f.duration[action], f.horizon))
             for action, starts in f.starts.items() for year, variable in starts]
 
 
@@ -205,7 +199,7 @@ def _add_budget_cuts(f: Formulation, model: Model, limits: dict[str, float] | No
     running, setup = resource_amounts(model)
     surely = running + setup if f.horizon == 1 else running
     sure = surely.to_dict()  # {resource: {action: amount}}
-    for row in resource_limits(model, limits, f.horizon).itertuples():
+    for row in limits_in_force(model, limits, f.horizon).itertuples():
         when = f"_y{row.year}" if row.year else ""
         group = _limit_group(row)
         years = [row.year] if row.year else range(1, f.horizon + 1)
@@ -251,12 +245,9 @@ def add_excludes(f: Formulation, model: Model) -> None:
         f.add(_expression(terms) <= 1, rule.name, (rule.name, "excludes", *rule.members))
 
 
-def add_forced_actions(f: Formulation, model: Model, include: Iterable[str],
-                       exclude: Iterable[str]) -> None:
-    """Must-include: selected_i = 1; must-exclude: selected_i = 0 (constraints.csv and arguments)."""
-    rules = model.constraints
-    include = set(include) | set(rules.loc[rules["kind"] == "include", "target"])
-    exclude = set(exclude) | set(rules.loc[rules["kind"] == "exclude", "target"])
+def add_forced_actions(f: Formulation, model: Model, options: Options) -> None:
+    """Must-include: selected_i = 1; must-exclude: selected_i = 0 (constraints.csv and options)."""
+    include, exclude = forced_actions(model, options)
     for action in sorted(include):
         name = f"include_{f.token[action]}"
         f.add(_expression(f.selected_terms(action)) >= 1, name, (name, "include", action))
@@ -305,14 +296,14 @@ def _amount_terms(f: Formulation, amounts: dict, resource: str, year: int,
 def add_resource_limits(f: Formulation, model: Model, limits: dict[str, float] | None) -> None:
     """Each resource r (per year, or over the horizon): sum_i amount_ir <= limit_r."""
     amounts = _amounts(model)
-    for row in resource_limits(model, limits, f.horizon).itertuples():
+    for row in limits_in_force(model, limits, f.horizon).itertuples():
         group = _limit_group(row)
         f.add(_expression(_amount_terms(f, amounts, row.resource, row.year)) <= row.limit,
               group[0], group)
 
 
 def _limit_group(row) -> tuple:
-    """(row and group name, family, resource, year, limit) of one row of `resource_limits`."""
+    """(row and group name, family, resource, year, limit) of one row of `limits_in_force`."""
     name = f"limit_{row.resource}{f'_y{row.year}' if row.year else ''}"
     return (name, "limit", row.resource, row.year, row.limit)
 
@@ -355,139 +346,20 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
 
-def build_model(model: Model, values: pd.Series, *, limits: dict[str, float] | None = None,
-                horizon: int | None = None, include: Iterable[str] = (),
-                exclude: Iterable[str] = (), synergy: str = "auto") -> Formulation:
-    """The whole MILP, one family at a time."""
-    horizon = horizon or model.horizon
-    f = Formulation(pulp.LpProblem("portfolio", pulp.LpMaximize), horizon,
+def build_model(model: Model, values: pd.Series, options: Options) -> Formulation:
+    """The whole MILP, one family at a time, for action values [value points] and checked
+    options (`run_options`)."""
+    f = Formulation(pulp.LpProblem("portfolio", pulp.LpMaximize), options.horizon,
                     safe_tokens(model.actions.index))
     add_start_variables(f, model)
     add_standalone_value(f, values)
-    add_synergies(f, model, synergy, limits)
+    add_synergies(f, model, options.synergy, options.limits)
     add_critical_mass(f, model)
     add_requires(f, model)
     add_excludes(f, model)
-    add_forced_actions(f, model, include, exclude)
+    add_forced_actions(f, model, options)
     add_group_counts(f, model)
-    add_resource_limits(f, model, limits)
+    add_resource_limits(f, model, options.limits)
     add_funding_streams(f, model)
     f.problem.setObjective(_expression(f.objective))
     return f
-
-
-# ---------------------------------------------------------------- solving and reading
-
-
-def optimise(model: Model, limits: dict[str, float] | None = None, solver: str = "highs", *,
-             weights: pd.Series | None = None, values: pd.Series | None = None,
-             horizon: int | None = None, include: Iterable[str] = (),
-             exclude: Iterable[str] = (), time_limit: float | None = None,
-             synergy: str = "auto", explain: bool = True) -> PortfolioResult:
-    """The portfolio of most value [value points] within every limit and rule.
-
-    limits: {resource: amount} replacing a resource's whole-horizon limit.
-    weights / values: override the criterion weights or the action values themselves.
-    Returns a result whose status is 'optimal', 'time_limit' (best found, with its gap) or
-    'infeasible'; the answer is re-checked against every constraint before it is returned.
-    explain: when infeasible, say which constraints conflict in `breaches` (a few more solves).
-    """
-    include, exclude = tuple(include), tuple(exclude)
-    for action in (*include, *exclude):
-        if action not in model.actions.index:
-            from .errors import ModelError
-
-            raise ModelError(f"unknown action {action!r} to include or exclude")
-    began = time.perf_counter()
-    used = values if values is not None else action_values(model, weights)
-    f = build_model(model, used, limits=limits, horizon=horizon, include=include,
-                    exclude=exclude, synergy=synergy)
-    build_seconds = time.perf_counter() - began
-    outcome = solve(f.problem, solver, time_limit)
-    objective = pulp.value(f.problem.objective) if outcome.status in FOUND else float("nan")
-    rules = Rules(limits, f.horizon, include, exclude)
-    return read_result(model, chosen_starts(f) if outcome.status in FOUND else {}, objective,
-                       outcome, rules, values=values, weights=weights, used=used,
-                       build_seconds=build_seconds, time_limit=time_limit, explain=explain)
-
-
-@dataclass(frozen=True)
-class Rules:
-    """What a portfolio must keep besides the model's own tables: the optimise arguments."""
-
-    limits: dict[str, float] | None
-    horizon: int
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-
-def read_result(model: Model, starts: dict[str, int], objective: float, outcome: SolveOutcome,
-                rules: Rules, *, values: pd.Series | None, weights: pd.Series | None,
-                used: pd.Series, build_seconds: float, time_limit: float | None,
-                explain: bool, checked: PortfolioResult | None = None) -> PortfolioResult:
-    """The solver's answer as a result, after the independent check (`evaluate`).
-
-    values / weights: as given to optimise (values None: the value is split by criterion too);
-    used: the action values the MILP was built with; checked: an evaluation of the same
-    portfolio under the same values and rules, if one is at hand.
-    """
-    common = dict(horizon=rules.horizon, solver=outcome.solver, build_seconds=build_seconds,
-                  solve_seconds=outcome.seconds)
-    if outcome.status not in FOUND:
-        explanation = ()
-        if explain and outcome.status == "infeasible":  # only then: it costs a few more solves
-            from .explain import explain_infeasible
-
-            explanation = tuple(explain_infeasible(
-                model, values=used, limits=rules.limits, horizon=rules.horizon,
-                include=rules.include, exclude=rules.exclude, solver=outcome.solver,
-                time_limit=time_limit))
-        return _no_portfolio(model, outcome.status, explanation, **common)
-    result = checked or evaluate(model, starts, values=values, weights=weights,
-                                 limits=rules.limits, horizon=rules.horizon,
-                                 include=rules.include, exclude=rules.exclude)
-    _self_check(result, objective, outcome.status)
-    warnings, gap = (), outcome.gap
-    if outcome.status == "time_limit":
-        total = result.value["total"]
-        if outcome.bound == outcome.bound:  # known bound: gap from the evaluated value
-            gap = max(0.0, (outcome.bound - total) / max(1.0, abs(total)))
-        warnings = (f"time limit of {time_limit:g} s reached: best portfolio found, "
-                    f"not proven optimal (relative gap {gap:.2%})",)
-    return PortfolioResult(**{**result.__dict__, "status": outcome.status, "gap": gap,
-                              "warnings": warnings, **common})
-
-
-def chosen_starts(f: Formulation) -> dict[str, int]:
-    """The solved portfolio: each funded action and its start year."""
-    return {a: t for a, pairs in f.starts.items() for t, v in pairs if (v.value() or 0) > 0.5}
-
-
-def _self_check(result: PortfolioResult, objective: float, status: str = "optimal") -> None:
-    """Refuse to return an answer that the independent evaluation does not confirm.
-
-    A time-limited answer may leave a bonus variable below what its actions earn, so its
-    objective may fall short of the evaluated value; it may never exceed it.
-    """
-    if result.breaches:
-        raise SolverError("the solver's portfolio breaks constraints: " + "; ".join(result.breaches))
-    total = result.value["total"]
-    tolerance = 1e-4 * max(1.0, abs(total))
-    if objective - total > tolerance or (status == "optimal" and total - objective > tolerance):
-        raise SolverError(f"the solver's objective {objective:.6f} differs from the portfolio's "
-                          f"evaluated value {total:.6f}")
-
-
-def _no_portfolio(model: Model, status: str, explanation: tuple[str, ...] = (),
-                  **common) -> PortfolioResult:
-    empty = pd.DataFrame(0.0, index=model.resource_names, columns=range(1, common["horizon"] + 1))
-    return PortfolioResult(
-        status=status, selected=(), start_year={},
-        value={"standalone": 0.0, "synergy": 0.0, "critical_mass": 0.0, "total": 0.0},
-        value_by_criterion=pd.Series(dtype=float), cost={r: 0.0 for r in model.resource_names},
-        cost_by_year=empty, funding=pd.DataFrame(columns=["action", "stream", "year", "amount"]),
-        earned_interactions=pd.DataFrame(columns=["name", "kind", "actions", "earned", "years"]),
-        breaches=(f"no portfolio satisfies every constraint (solver status: {status})",
-                  *explanation),
-        **common,
-    )

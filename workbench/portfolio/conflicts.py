@@ -1,0 +1,336 @@
+"""Why a model has no portfolio: the constraint groups that conflict, told in its own words.
+
+A deletion filter: leave out one group at a time (a limit, an include, a requires rule, ...)
+and keep it out only if the model stays infeasible; what remains cannot hold together. Then
+each conflict is stated with the model's amounts, only where the numbers bear it out.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import pulp
+
+from ..errors import ModelError
+from ..model import Model
+from ..options import Options, run_options
+from ..rules import action_values_for
+from ..schedule import action_timing, active_years, eligible_streams, resource_amounts, start_years
+from ..solvers import solve
+from .formulation import build_model
+
+# Deletion order: groups tried first are dropped first when several conflicts exist, so the
+# explanation prefers the rules people set (limits, includes) over funding plumbing.
+FAMILY_ORDER = ("funded", "stream", "requires", "excludes", "lead_max", "theme_max",
+                "theme_min", "exclude", "limit", "include")
+TOLERANCE = 1e-6
+
+
+
+def conflict(model: Model, options: Options | None = None, /, **keywords) -> pd.DataFrame:
+    """A small set of constraint groups that cannot all hold (empty when the model is feasible).
+
+    options / keywords: as for `optimise`. Columns: constraint (the group's name in the MILP, e.g. 'limit_cost'),
+    family (limit, include, exclude, theme_min, theme_max, lead_max, requires, excludes,
+    stream, funded) and description (the group in words).
+    """
+    found = conflicting_groups(model, options, **keywords)
+    return pd.DataFrame([(g, what[0], describe(what)) for g, what in found.items()],
+                        columns=["constraint", "family", "description"])
+
+
+def explain_infeasible(model: Model, options: Options | None = None, /,
+                       **keywords) -> list[str]:
+    """Why no portfolio satisfies every constraint, in the model's own words.
+
+    options: as for `conflict`. Returns sentences: what conflicts, with the model's amounts
+    (e.g. "the included actions (a, b) cost 820,000 but the cost limit is 750,000"), then the
+    conflicting constraints by name. Empty when the model is feasible.
+    """
+    options = run_options(model, options, **keywords)
+    found = conflicting_groups(model, options)
+    if not found:
+        return []
+    sentences = _Conflict(model, found, options.horizon).sentences()
+    if not sentences:
+        sentences = ["these constraints cannot all hold at once: "
+                     + "; ".join(describe(what) for what in found.values())]
+    return [*sentences, f"conflicting constraints: {', '.join(found)}"]
+
+
+class FeasibilityCheck:
+    """The model built once; `check(relax)` says whether it is feasible with the constraint
+    groups in `relax` left out (names as in `check.groups`, e.g. 'limit_cost', 'include_a').
+
+    options / keywords: as for `optimise` (the synergy formulation is Glover's unless given:
+    the fewest rows, and a feasibility solve has no objective to tighten). Each call is one
+    feasibility solve.
+    """
+
+    def __init__(self, model: Model, options: Options | None = None, /, **keywords):
+        if options is None and "synergy" not in keywords:
+            keywords["synergy"] = "glover"
+        options = run_options(model, options, **keywords)
+        self.built = build_model(model, action_values_for(model, options), options)
+        self.groups: dict[str, tuple] = self.built.groups  # group -> (family, *what)
+        self.solver, self.time_limit = options.solver, options.time_limit
+
+    def __call__(self, relax: Iterable[str] = ()) -> bool:
+        relax = set(relax)
+        unknown = relax - set(self.groups)
+        if unknown:
+            raise ModelError(f"relax: unknown constraint group(s) {', '.join(sorted(unknown))} "
+                             f"(known: {', '.join(self.groups)})")
+        left_out = {row for group in relax for row in self.built.group_rows[group]}
+        problem = pulp.LpProblem("feasibility", pulp.LpMaximize)
+        for row in self.built.problem.constraints():  # a list in PuLP 3.3 and 4
+            if row.name not in left_out:
+                problem.addConstraint(row, row.name)
+        return solve(problem, self.solver, self.time_limit).found
+
+
+def conflicting_groups(model: Model, options: Options | None = None, /,
+                       **keywords) -> dict[str, tuple]:
+    """Deletion filter: {group name: (family, *what)} of groups that conflict ({} if feasible).
+
+    First over whole families (all limits, all includes, ...), then over the groups of the
+    families that remain: a group is left out for good when the model stays infeasible without
+    it, so every group returned is needed for the conflict. options: as for `FeasibilityCheck`.
+    """
+    feasible = FeasibilityCheck(model, options, **keywords)
+    groups = feasible.groups
+    if feasible() or not feasible(groups):
+        return {}
+    rank = {family: n for n, family in enumerate(FAMILY_ORDER)}
+    ordered = sorted(groups, key=lambda g: (rank.get(groups[g][0], -1), g))
+    families = list(dict.fromkeys(groups[g][0] for g in ordered))
+    needed = set(families)
+    for family in families:
+        trial = needed - {family}
+        if not feasible({g for g in groups if groups[g][0] not in trial}):
+            needed = trial
+    kept = [g for g in ordered if groups[g][0] in needed]
+    for group in list(kept):
+        trial = [g for g in kept if g != group]
+        if not feasible(set(groups) - set(trial)):
+            kept = trial
+    return {g: groups[g] for g in kept}
+
+
+def describe(group: tuple) -> str:
+    """One constraint group (family, *what) in words, e.g. "the cost limit is 750,000"."""
+    family, *what = group
+    if family == "limit":
+        resource, year, limit = what
+        return f"the {resource} limit{_in_year(year)} is {amount_text(limit)}"
+    if family == "include":
+        return f"{what[0]} must be funded"
+    if family == "exclude":
+        return f"{what[0]} must not be funded"
+    if family in ("theme_min", "theme_max", "lead_max"):
+        target, value = what
+        bound = "needs at least" if family == "theme_min" else "allows at most"
+        return f"{family} of {target!r} {bound} {_count(value)}"
+    if family == "requires":
+        x, y, lag = what
+        later = f" at least {_years(lag)} after it starts" if lag else ""
+        return f"{x} requires {y}{later}"
+    if family == "excludes":
+        return f"at most one of {', '.join(what)} may be funded"
+    if family == "stream":
+        stream, year, limit = what
+        return f"the funding stream {stream!r} holds {amount_text(limit)}{_in_year(year)}"
+    if family == "funded":
+        action, resource = what
+        return f"the {resource} of {action} must be paid in full by the funding streams open to it"
+    return " ".join(str(w) for w in group)
+
+
+def amount_text(amount: float) -> str:
+    """820000 -> '820,000'; 5.5 -> '5.5'."""
+    if abs(amount - round(amount)) < 1e-9:
+        return f"{round(amount):,}"
+    return f"{amount:,.2f}".rstrip("0").rstrip(".")
+
+
+def _in_year(year: int) -> str:
+    return f" in year {int(year)}" if year else ""
+
+
+def _count(value: float) -> str:
+    n = int(round(value))
+    return f"{n} action{'s' if n != 1 else ''}"
+
+
+def _years(n: int) -> str:
+    return f"{int(n)} year{'s' if int(n) != 1 else ''}"
+
+
+def _use(resource: str, amount: float, one: bool = False) -> str:
+    """'cost 820,000' for money, 'need 6.2 staff_fte' for any other resource ('costs',
+    'needs' for one action)."""
+    verb = ("cost" if resource == "cost" else "need") + ("s" if one else "")
+    return (f"{verb} {amount_text(amount)}" if resource == "cost"
+            else f"{verb} {amount_text(amount)} {resource}")
+
+
+def _listed(actions: Iterable[str]) -> str:
+    return ", ".join(actions)
+
+
+class _Conflict:
+    """Sentences for a conflicting set of groups, each stated only when the numbers bear it out."""
+
+    def __init__(self, model: Model, found: dict[str, tuple], horizon: int):
+        self.model, self.horizon = model, horizon
+        self.by_family: dict[str, list[tuple]] = {}
+        for what in found.values():
+            self.by_family.setdefault(what[0], []).append(tuple(what[1:]))
+        self.timing = action_timing(model, horizon)
+        self.start_years = start_years(self.timing, horizon)
+        self.running, self.setup = resource_amounts(model)
+        self.included = [a for (a,) in self.by_family.get("include", [])]
+        self.excluded = {a for (a,) in self.by_family.get("exclude", [])}
+        self.requires = self.by_family.get("requires", [])
+        self.forced = self._closure(self.included)
+
+    def _closure(self, actions: list[str]) -> list[str]:
+        """The actions that must be funded: those included and what they require (in the set)."""
+        forced = set(actions)
+        grown = True
+        while grown:
+            needed = {y for x, y, _ in self.requires if x in forced}
+            grown = not needed <= forced
+            forced |= needed
+        return [a for a in self.model.actions.index if a in forced]
+
+    def _who(self) -> str:
+        extra = set(self.forced) - set(self.included)
+        return ("the included actions and the actions they require" if extra
+                else "the included action" if len(self.forced) == 1 else "the included actions")
+
+    def least_amount(self, action: str, resource: str, year: int = 0) -> float:
+        """The least an action can use of a resource (over the horizon, or in one year)."""
+        duration = int(self.timing.loc[action, "duration"])
+        setup, running = self.setup.at[action, resource], self.running.at[action, resource]
+        amounts = []
+        for start in self.start_years[action]:
+            years = active_years(start, duration, self.horizon)
+            if year == 0:
+                amounts.append(setup + running * len(years))
+            else:
+                amounts.append(setup * (start == year) + running * (year in years))
+        return float(min(amounts, default=0.0))
+
+    def sentences(self) -> list[str]:
+        return [*self._forced_and_excluded(), *self._timing(), *self._excludes(),
+                *self._limits(), *self._group_counts(), *self._funding()]
+
+    def _forced_and_excluded(self) -> list[str]:
+        out = []
+        for action in self.forced:
+            if action not in self.excluded:
+                continue
+            if action in self.included:
+                out.append(f"{action} must be funded and must not be funded")
+            else:
+                needs = [x for x, y, _ in self.requires if y == action and x in self.forced]
+                out.append(f"{_listed(needs)} must be funded and require{'s' * (len(needs) == 1)} "
+                           f"{action}, but {action} must not be funded")
+        return out
+
+    def _timing(self) -> list[str]:
+        out = []
+        for action in self.forced:
+            if not self.start_years[action]:
+                out.append(f"{action} must be funded but cannot start within the "
+                           f"{self.horizon}-year horizon (earliest start: year "
+                           f"{int(self.timing.loc[action, 'earliest'])})")
+        for x, y, lag in self.requires:
+            if x in self.forced and lag and self.start_years[x] and self.start_years[y]:
+                if max(self.start_years[x]) < min(self.start_years[y]) + lag:
+                    out.append(f"{x} must be funded and must start at least {_years(lag)} after "
+                               f"{y}, which does not fit in the {self.horizon}-year horizon")
+        return out
+
+    def _excludes(self) -> list[str]:
+        out = []
+        for members in self.by_family.get("excludes", []):
+            both = [m for m in members if m in self.forced]
+            if len(both) > 1:
+                out.append(f"{' and '.join(both)} must {'both' if len(both) == 2 else 'all'} be "
+                           f"funded, but at most one of "
+                           f"{_listed(members)} may be")
+        return out
+
+    def _limits(self) -> list[str]:
+        out = []
+        for resource, year, limit in self.by_family.get("limit", []):
+            where = f"the {resource} limit{_in_year(year)} is {amount_text(limit)}"
+            if self.forced:
+                need = sum(self.least_amount(a, resource, year) for a in self.forced)
+                if need > limit * (1 + TOLERANCE):
+                    out.append(f"{self._who()} ({_listed(self.forced)}) "
+                               f"{_use(resource, need, len(self.forced) == 1)}{_in_year(year)} "
+                               f"but {where}")
+                continue
+            for target, value in self.by_family.get("theme_min", []):
+                members = self._members("theme", target)
+                amounts = sorted(self.least_amount(a, resource, year) for a in members)
+                need = sum(amounts[:int(round(value))])
+                if len(amounts) >= value and need > limit * (1 + TOLERANCE):
+                    out.append(f"theme_min of {target!r} needs at least {_count(value)}, and the "
+                               f"cheapest {int(round(value))} {_use(resource, need)}"
+                               f"{_in_year(year)}, but {where}")
+        return out
+
+    def _members(self, column: str, target: str) -> list[str]:
+        return [a for a in self.model.actions.index[self.model.actions[column] == target]
+                if a not in self.excluded]
+
+    def _group_counts(self) -> list[str]:
+        out = []
+        for family in ("theme_min", "theme_max", "lead_max"):
+            column = "lead" if family == "lead_max" else "theme"
+            for target, value in self.by_family.get(family, []):
+                everyone = list(self.model.actions.index[self.model.actions[column] == target])
+                if family == "theme_min":
+                    allowed = self._members(column, target)
+                    if value > len(everyone):
+                        out.append(f"{family} of {target!r} needs {_count(value)} but only "
+                                   f"{len(everyone)} exist")
+                    elif value > len(allowed):
+                        barred = [a for a in everyone if a in self.excluded]
+                        out.append(f"{family} of {target!r} needs {_count(value)} but only "
+                                   f"{len(allowed)} of its {len(everyone)} may be funded "
+                                   f"({_listed(barred)} must not be)")
+                    continue
+                inside = [a for a in self.forced if a in everyone]
+                if len(inside) > value:
+                    out.append(f"{family} of {target!r} allows at most {_count(value)} but "
+                               f"{len(inside)} that must be funded are in it ({_listed(inside)})")
+        return out
+
+    def _funding(self) -> list[str]:
+        out = []
+        funded = self.by_family.get("funded", [])
+        streams = self.by_family.get("stream", [])
+        for action, resource in funded:
+            if not streams and not self._eligible(action, resource):
+                out.append(f"{action} must be funded but no funding stream may pay its {resource}")
+        paying = [(a, r) for a, r in funded if a in self.forced]
+        if paying and streams:
+            resource = paying[0][1]
+            need = sum(self.least_amount(a, r) for a, r in paying)
+            hold = sum(limit for _, _, limit in streams)
+            names = _listed(dict.fromkeys(stream for stream, _, _ in streams))
+            if need > hold * (1 + TOLERANCE):
+                who = _listed(a for a, _ in paying)
+                out.append(f"{who} need{'s' * (len(paying) == 1)} {amount_text(need)} of "
+                           f"{resource} from the funding streams open to "
+                           f"{'it' if len(paying) == 1 else 'them'} ({names}), which hold "
+                           f"{amount_text(hold)}")
+        return out
+
+    def _eligible(self, action: str, resource: str) -> list[str]:
+        return eligible_streams(self.model).get((action, resource), [])
