@@ -30,7 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ModelError, Problem, WorkbenchError
-from .io import LARGEST_NUMBER, LIST_SEPARATOR, ROW, escape_formula, parse_number, read_table
+from .io import (LARGEST_NUMBER, LIST_SEPARATOR, ROW, escape_formula, parse_number, read_table,
+                 read_tables)
 from .model import SCHEMAS, Model
 
 CSV_ENCODING = "utf-8-sig"
@@ -133,11 +134,9 @@ def _with_source_columns(tables: dict[str, pd.DataFrame], source: Path | None
     if source is None:
         return tables
     kept = dict(tables)
+    sources = read_tables(source, list(tables))
     for name, frame in tables.items():
-        try:
-            raw, _ = read_table(source, name)
-        except ModelError:  # changed or broken since loading: save what the model holds
-            continue
+        raw, _ = sources.get(name, (None, ""))  # unreadable since loading: what the model holds
         extra = [c for c in (raw.columns if raw is not None else ()) if c != ROW
                  and c not in frame.columns]
         if not extra:

@@ -1334,16 +1334,44 @@ def read_table(path: str | Path, name: str) -> tuple[pd.DataFrame | None, str]:
     more cells than the header) raises one ModelError.
     """
     path = Path(path)
+    return _read_one(path, name, _open_workbook(path))
+
+
+def read_tables(path: str | Path, names) -> dict[str, tuple[pd.DataFrame | None, str]]:
+    """Several tables of one model folder or workbook, each as `read_table` reads it (a
+    workbook is opened once). A table that cannot be read is left out of the answer; read it
+    alone with `read_table` for its problems."""
+    path = Path(path)
+    try:
+        book = _open_workbook(path)
+    except ModelError:
+        return {}
+    tables = {}
+    for name in names:
+        try:
+            tables[name] = _read_one(path, name, book)
+        except ModelError:
+            continue
+    return tables
+
+
+def _open_workbook(path: Path) -> _Workbook | None:
+    """The workbook at `path`, read once; None for a folder or a CSV file."""
+    if path.suffix.lower() != ".xlsx" or not path.is_file():
+        return None
+    report = _Report()
+    book = _Workbook(path, report)
+    report.raise_if_any()
+    return book
+
+
+def _read_one(path: Path, name: str, book: _Workbook | None) -> tuple[pd.DataFrame | None, str]:
     report = _Report()
     if path.is_dir():
         path = path / f"{name}.csv"
     if path.suffix.lower() == ".xlsx":
         label = f"{path.name}[{name}]"
-        if not path.is_file():
-            return None, label
-        book = _Workbook(path, report)
-        report.raise_if_any()
-        rows = book.sheets.get(name)
+        rows = book.sheets.get(name) if book is not None else None
         table = None if rows is None else _rows_to_table(rows, label, report)
     else:
         label = path.name
