@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import workbench as wb
+from workbench.cli import main
 from workbench.export import save, write_table
 from workbench.io import read_table
 from workbench.scenarios import (Scenario, load_scenario, load_scenarios, save_scenario,
@@ -270,6 +271,25 @@ def test_write_table_keeps_permissions_and_refuses_read_only_files(tmp_path):
     with pytest.raises(wb.ModelError, match="is read-only: it is not replaced"):
         write_table(pd.DataFrame({"a": [3]}), path, overwrite=True)
     assert path.read_text(encoding="utf-8-sig").splitlines() == ["a", "2"]
+
+
+def test_plan_overwrite_refuses_a_link_and_keeps_permissions(example_folder, tmp_path, capsys):
+    target = tmp_path / "elsewhere.csv"
+    target.write_text("kept\n")
+    link = tmp_path / "plan.csv"
+    link.symlink_to(target)
+    arguments = ["plan", str(example_folder), "--out", str(link), "--overwrite"]
+    assert main(arguments) == 2
+    error = capsys.readouterr().err
+    assert f"{link}: is a symbolic link: it is not replaced by a file" in error
+    assert "Traceback" not in error
+    assert link.is_symlink() and target.read_text() == "kept\n"
+    private = tmp_path / "private.csv"
+    private.write_text("old\n")
+    private.chmod(0o600)
+    assert main(["plan", str(example_folder), "--out", str(private), "--overwrite"]) == 0
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert private.read_text(encoding="utf-8-sig").startswith("id,name,")
 
 
 def test_saving_over_a_model_folder_keeps_each_file_permissions(example_model, tmp_path):
