@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import workbench as wb  # noqa: E402
 from workbench.app import free_port, wait_until_ready  # noqa: E402
 from workbench.examples import random_model  # noqa: E402
-from workbench import widgets  # noqa: E402
+from workbench.portfolio.reoptimise import Reoptimiser  # noqa: E402
 from workbench.widgets import Dashboard  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "mental_health_strategy"
@@ -64,7 +64,7 @@ class Timed:
     def __init__(self):
         self.seconds = self.solve_seconds = 0.0
         timed = self
-        for owner, name in ((widgets.Reoptimiser, "optimise"), (widgets.Reoptimiser, "__init__")):
+        for owner, name in ((Reoptimiser, "optimise"), (Reoptimiser, "__init__")):
             inner = getattr(owner, name)
 
             def wrapper(*args, _inner=inner, _name=name, **kwargs):

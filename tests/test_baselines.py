@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import workbench as wb
 from workbench import plots
 from workbench.examples import random_model, tiny_model
-from workbench.rules import limits_in_force
+from workbench.portfolio.rules import limits_in_force
 
 SETTINGS = settings(max_examples=15, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

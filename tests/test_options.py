@@ -17,7 +17,7 @@ import workbench as wb
 from workbench import cli
 from workbench.examples import random_model
 from workbench.options import LONGEST_HORIZON, Options, run_options
-from workbench.reoptimise import Reoptimiser
+from workbench.portfolio.reoptimise import Reoptimiser
 
 
 @pytest.fixture(scope="module")

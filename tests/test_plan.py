@@ -14,7 +14,7 @@ from workbench.cli import main
 from workbench.examples import random_model, random_tables
 from workbench.export import write_table
 from workbench.plan import action_plan, funding_text
-from workbench.schedule import action_timing
+from workbench.portfolio.schedule import action_timing
 
 HYPERLINK = '=HYPERLINK("http://example.invalid","click")'
 

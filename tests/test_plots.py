@@ -14,7 +14,7 @@ import workbench as wb
 from workbench import plots
 from workbench.examples import random_model, random_tables
 from workbench.plots import NEGATIVE, POSITIVE
-from workbench.schedule import action_timing
+from workbench.portfolio.schedule import action_timing
 
 
 @pytest.fixture

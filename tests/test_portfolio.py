@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 import workbench as wb
 from workbench.examples import random_model, random_tables
 from workbench.portfolio import SYNERGY_FORMULATIONS
-from workbench.rules import limits_in_force
-from workbench.schedule import action_timing, active_years, resource_amounts
+from workbench.portfolio.rules import limits_in_force
+from workbench.portfolio.schedule import action_timing, active_years, resource_amounts
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])

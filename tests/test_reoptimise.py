@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import workbench as wb
 from workbench import highs
 from workbench.examples import random_model
-from workbench.reoptimise import Reoptimiser
+from workbench.portfolio.reoptimise import Reoptimiser
 from workbench.robustness import ValueMap, draw_inputs, plan_draws, run_draws
 from workbench.scoring import action_values
 

@@ -1,4 +1,4 @@
-"""Timing (workbench.schedule): when each action may start, how long it runs, what it uses in
+"""Timing (workbench.portfolio.schedule): when each action may start, how long it runs, what it uses in
 each year, and which funding streams may pay for it.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.examples import random_model, tiny_model
-from workbench.schedule import (action_timing, active_years, eligible_streams,
+from workbench.portfolio.schedule import (action_timing, active_years, eligible_streams,
                                 resource_amounts, start_years)
 
 COLUMNS = ["id", "score", "cost", "theme", "lead", "duration_years", "earliest_start"]

@@ -14,16 +14,16 @@ import pulp
 import pytest
 
 import workbench as wb
-import workbench.highs
+import workbench.portfolio.highs
 from workbench.cli import main
 from workbench.examples import random_model, random_tables
 
 SOLVERS = ("highs", "cbc")
 
 def make_unavailable(solver: str, monkeypatch) -> None:
-    """HiGHS is driven through workbench.highs, CBC through PuLP's COIN_CMD."""
+    """HiGHS is driven through workbench.portfolio.highs, CBC through PuLP's COIN_CMD."""
     if solver == "highs":
-        monkeypatch.setattr(workbench.highs, "available", lambda: False)
+        monkeypatch.setattr(workbench.portfolio.highs, "available", lambda: False)
     else:
         monkeypatch.setattr(pulp.COIN_CMD, "available", lambda self: False)
 
@@ -32,7 +32,7 @@ def make_crash(solver: str, fault: Exception, monkeypatch) -> None:
     def crash(self, *args, **kwargs):
         raise fault
 
-    target = (workbench.highs.HighsProblem, "run") if solver == "highs" else (
+    target = (workbench.portfolio.highs.HighsProblem, "run") if solver == "highs" else (
         pulp.COIN_CMD, "actualSolve")
     monkeypatch.setattr(*target, crash)
 INSTALL = {"highs": "install it with `pip install highspy`", "cbc": "bundles CBC"}

@@ -11,6 +11,7 @@ import pytest
 import workbench as wb
 from workbench import widgets
 from workbench.examples import random_tables
+from workbench.portfolio.reoptimise import Reoptimiser
 from workbench.scenarios import Scenario, apply_scenario, load_scenario, stakeholder_weights
 from workbench.scoring import normalised_weights
 from workbench.widgets import Dashboard, WhatIf
@@ -154,8 +155,8 @@ def test_a_pinned_baseline_is_what_changes_are_measured_against(small_model):
 
 def test_results_are_cached_per_settings(small_model, monkeypatch):
     calls = []
-    real = widgets.Reoptimiser.optimise
-    monkeypatch.setattr(widgets.Reoptimiser, "optimise",
+    real = Reoptimiser.optimise
+    monkeypatch.setattr(Reoptimiser, "optimise",
                         lambda *a, **k: calls.append(k) or real(*a, **k))
     what_if = WhatIf(small_model)
     what_if.set_limit("cost", 50000.0)

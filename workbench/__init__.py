@@ -9,7 +9,7 @@
     result = wb.optimise(model, options)
 """
 from .errors import InfeasibleError, ModelError, Problem, SolverError, WorkbenchError
-from .evaluate import evaluate
+from .portfolio.evaluate import evaluate
 from .export import save, write_table
 from .io import from_tables, load
 from .model import Model, PortfolioResult
@@ -20,7 +20,7 @@ from .options import Options, run_options
 from .plan import action_plan
 from .portfolio import build_model, optimise
 from .portfolio.conflicts import conflict, explain_infeasible
-from .reoptimise import Reoptimiser
+from .portfolio.reoptimise import Reoptimiser
 from .robustness import RobustnessResult, process_pool, robustness
 from .sensitivity import tipping_points, weight_stability
 from .stakeholders import (ConsensusResult, consensus, disagreement, portfolio_shares,

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import ModelError
-from .evaluate import evaluate
+from .portfolio.evaluate import evaluate
 from .model import Model, PortfolioResult
 from .options import Options, run_options
 from .portfolio import optimise
-from .rules import action_values_for, forced_actions
-from .schedule import action_timing, active_years, horizon_share, resource_amounts, start_years
+from .portfolio.rules import action_values_for, forced_actions
+from .portfolio.schedule import action_timing, active_years, horizon_share, resource_amounts, start_years
 from .scoring import action_values
 
 OPTIMUM = "optimised"

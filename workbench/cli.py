@@ -20,7 +20,7 @@ from .io import load
 from .options import SOLVERS, Options, run_options
 from .plan import action_plan
 from .portfolio import optimise
-from .rules import whole_horizon_limits
+from .portfolio.rules import whole_horizon_limits
 from .scoring import score
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_SOLVER, EXIT_INTERRUPTED = 0, 1, 2, 3, 130

@@ -15,7 +15,7 @@ from .errors import ModelError, WorkbenchError
 from .model import Model, PortfolioResult
 from .options import Options, run_options
 from .portfolio import optimise
-from .rules import action_values_for, whole_horizon_limits
+from .portfolio.rules import action_values_for, whole_horizon_limits
 
 TOLERANCE = 1e-6
 

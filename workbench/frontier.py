@@ -22,8 +22,8 @@ from .errors import ModelError
 from .model import Model, PortfolioResult
 from .options import Options, run_options
 from .portfolio import optimise
-from .reoptimise import Reoptimiser
-from .rules import action_values_for
+from .portfolio.reoptimise import Reoptimiser
+from .portfolio.rules import action_values_for
 
 COLUMNS = ["budget", "value", "standalone", "synergy", "critical_mass", "cost", "n_selected",
            "selected", "added", "dropped", "jump", "jump_clusters", "status"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import ModelError
-from .evaluate import cost_table
+from .portfolio.evaluate import cost_table
 from .model import Model, PortfolioResult
-from .schedule import action_timing, active_years
+from .portfolio.schedule import action_timing, active_years
 
 DESCRIPTION_COLUMNS = ("id", "name", "theme", "lead", "indicator")
 

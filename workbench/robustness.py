@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import ModelError, Problem, WorkbenchError
-from .evaluate import evaluate
+from .portfolio.evaluate import evaluate
 from .model import FOUND_STATUSES, SETUP_SUFFIX, Model, PortfolioResult
 from .options import Options, run_options
 from .portfolio import optimise
-from .reoptimise import Reoptimiser
-from .schedule import horizon_shares
+from .portfolio.reoptimise import Reoptimiser
+from .portfolio.schedule import horizon_shares
 from .scoring import action_values
 
 CORE, EXTERIOR = 0.9, 0.1  # core index thresholds of the core and exterior classes

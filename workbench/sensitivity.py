@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from .errors import InfeasibleError, ModelError, SolverError
+from .errors import InfeasibleError, SolverError
 from .model import Model, PortfolioResult
 from .options import Options, run_options
 from .portfolio import optimise
 from .robustness import argument_error, portfolio_value
-from .rules import forced_actions
-from .schedule import horizon_shares
+from .portfolio.rules import forced_actions
+from .portfolio.schedule import horizon_shares
 from .scoring import action_values, normalised_weights
 
 STEP = 1e-4  # just outside an end, to name the portfolio that takes over [weight share]

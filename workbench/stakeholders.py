@@ -15,7 +15,7 @@ import pandas as pd
 import pulp
 
 from .errors import InfeasibleError, ModelError, Problem, SolverError
-from .evaluate import evaluate
+from .portfolio.evaluate import evaluate
 from .model import Model, PortfolioResult
 from .options import Options, run_options
 from .portfolio import build_model, optimise
@@ -25,7 +25,7 @@ from .robustness import argument_error, portfolio_value
 from .scoring import action_values, criterion_values, normalised_weights, partial_values
 from .scoring import stakeholder_values as scoring_values
 from .sensitivity import tipping_points
-from .solvers import solve
+from .portfolio.solvers import solve
 
 AGREED = "agreed"  # the portfolio under the agreed weights and aggregated scores
 CONSENSUS = "consensus"

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .model import SETUP_SUFFIX, Model, PortfolioResult
-from .rules import whole_horizon_limits
-from .schedule import action_timing, active_years
+from .portfolio.rules import whole_horizon_limits
+from .portfolio.schedule import action_timing, active_years
 
 
 def model_summary(model: Model) -> pd.DataFrame:

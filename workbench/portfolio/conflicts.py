@@ -14,9 +14,9 @@ import pulp
 from ..errors import ModelError
 from ..model import Model
 from ..options import Options, run_options
-from ..rules import action_values_for
-from ..schedule import action_timing, active_years, eligible_streams, resource_amounts, start_years
-from ..solvers import solve
+from .rules import action_values_for
+from .schedule import action_timing, active_years, eligible_streams, resource_amounts, start_years
+from .solvers import solve
 from .formulation import build_model
 
 # Deletion order: groups tried first are dropped first when several conflicts exist, so the

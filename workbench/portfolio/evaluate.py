@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from .errors import ModelError
-from .model import Model, PortfolioResult, breach_table
-from .options import Options, run_options
+from ..errors import ModelError
+from ..model import Model, PortfolioResult, breach_table
+from ..options import Options, run_options
 from .rules import forced_actions, limits_in_force
 from .schedule import (action_timing, active_years, eligible_streams, horizon_share,
                        resource_amounts)
-from .scoring import criterion_values, normalised_weights
+from ..scoring import criterion_values, normalised_weights
 
 TOLERANCE = 1e-6  # relative slack allowed on a limit, as solvers work in floating point
 

@@ -17,8 +17,8 @@ import pulp
 
 from ..model import Model
 from ..options import SYNERGY_FORMULATIONS, Options
-from ..rules import forced_actions, limits_in_force
-from ..schedule import (action_timing, active_years, eligible_streams, horizon_share,
+from .rules import forced_actions, limits_in_force
+from .schedule import (action_timing, active_years, eligible_streams, horizon_share,
                         resource_amounts, start_years)
 
 DENSE_PARTNERS = 8  # mean positive partners per paired action from which 'auto' adds budget cuts

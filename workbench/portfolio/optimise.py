@@ -6,11 +6,11 @@ import time
 import pandas as pd
 import pulp
 
-from ..evaluate import FUNDING_COLUMNS, TOLERANCE
+from .evaluate import FUNDING_COLUMNS, TOLERANCE
 from ..model import Model, PortfolioResult
 from ..options import Options, run_options
-from ..rules import action_values_for
-from ..solvers import solve
+from .rules import action_values_for
+from .solvers import solve
 from .conflicts import explain_infeasible
 from .formulation import Formulation, build_model
 from .result import Answer, no_portfolio, read_result

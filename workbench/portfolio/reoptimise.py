@@ -16,16 +16,16 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .errors import ModelError
+from ..errors import ModelError
 from .highs import HighsProblem
-from .model import Model, PortfolioResult
-from .options import Options, run_options
-from .portfolio.formulation import build_model, standalone_terms
-from .portfolio.optimise import chosen_funding, chosen_starts, infeasibility
-from .portfolio.result import Answer, no_portfolio, read_result
+from ..model import Model, PortfolioResult
+from ..options import Options, run_options
+from .formulation import build_model, standalone_terms
+from .optimise import chosen_funding, chosen_starts, infeasibility
+from .result import Answer, no_portfolio, read_result
 from .rules import whole_horizon_limits
 from .schedule import horizon_shares
-from .scoring import action_values, criterion_values
+from ..scoring import action_values, criterion_values
 from .solvers import held_outcome, make_solver, solver_failed
 
 KEEP_ANSWERS = 32  # distinct answers kept for warm starts

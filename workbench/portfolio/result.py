@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..errors import SolverError
-from ..evaluate import FUNDING_COLUMNS, evaluate
+from .evaluate import FUNDING_COLUMNS, evaluate
 from ..model import Model, PortfolioResult, breach_table
 from ..options import Options
-from ..solvers import SolveOutcome
+from .solvers import SolveOutcome
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .model import Model
-from .scoring import action_values
+from ..model import Model
+from ..scoring import action_values
 
 
 def limits_in_force(model: Model, limits: dict[str, float] | None = None,

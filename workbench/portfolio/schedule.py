@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .model import SETUP_SUFFIX, Model
+from ..model import SETUP_SUFFIX, Model
 
 
 def action_timing(model: Model, horizon: int) -> pd.DataFrame:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 import pulp
 
 from . import highs
-from .errors import SolverError
-from .model import FOUND_STATUSES
+from ..errors import SolverError
+from ..model import FOUND_STATUSES
 
 SOLVERS = ("highs", "cbc")
 INSTALL_HINT = {

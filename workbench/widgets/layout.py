@@ -1,0 +1,441 @@
+"""The dashboard's layout: ipywidgets controls that set the controller, views that show it."""
+from __future__ import annotations
+
+import math
+import threading
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ..errors import WorkbenchError
+from ..model import Model
+from ..scenarios import AGREED, COMBINED, scenario_names, stakeholder_choices
+from .controller import WhatIf, _error_lines
+from .views import (STYLE, _e, _picture, _Picture, criteria_html, explanation_html,
+                    frontier_html, headline_html, portfolio_html)
+
+def _nice_step(top: float) -> float:
+    """A round slider step: about 1/200 of the range (1, 2 or 5 times a power of ten)."""
+    if top <= 0:
+        return 1.0
+    raw = top / 200
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def _decimals(step: float) -> int:
+    return max(0, -math.floor(math.log10(step) + 1e-9))
+
+
+def _slider(description: str, value: float | None, top: float, tooltip: str = ""):
+    step = _nice_step(top)
+    top = math.ceil(max(top, value or 0.0, step) / step) * step
+    slider = widgets.FloatSlider(
+        value=top if value is None else value, min=0.0, max=top, step=step,
+        description=description, continuous_update=False, readout=True,
+        readout_format=f",.{_decimals(step)}f", tooltip=tooltip,
+        style={"description_width": "150px"}, layout=widgets.Layout(width="98%"))
+    return slider
+
+
+class Dashboard(widgets.VBox):
+    """The what-if dashboard for one model: controls on the left, views on the right.
+
+    background: compute the slow views (frontier, explanation) on a thread after each change;
+    default True inside a running kernel, False elsewhere (tests, scripts).
+    defer: also compute the first slow views on that thread (the Voila app, so the page
+    appears at once); the default computes them before the dashboard is shown, so a saved
+    notebook holds them.
+    """
+
+    def __init__(self, model: Model, scenario: str | None = None, *,
+                 background: bool | None = None, defer: bool = False, solver: str = "highs"):
+        super().__init__()
+        self.add_class("wb-dash")
+        self.controller = WhatIf(model, scenario, solver=solver)
+        self.background = _in_kernel() if background is None else background
+        self._syncing = False
+        self._generation = 0
+        self._pending: int | None = None
+        self._worker: threading.Thread | None = None
+        self._render_lock = threading.RLock()
+        self._picture: tuple[pd.DataFrame | None, _Picture | None] = (None, None)
+        self._build_controls()
+        self._build_views()
+        self._sync_controls()
+        self._render_fast()
+        if self.controller.notices:
+            self._show_message("; ".join(self.controller.notices), problem=True)
+        if defer and self.background:
+            self._request_slow()
+        else:
+            self._render_slow(self._generation)
+
+    def __repr__(self) -> str:
+        model = self.controller.model
+        return (f"What-if dashboard: {len(model.actions)} actions, "
+                f"{len(model.criteria)} criteria")
+
+    # ------------------------------------------------------------ building
+
+    def _build_controls(self) -> None:
+        model, what_if = self.controller.model, self.controller
+        horizon = what_if.horizon()
+        self.scenario_picker = widgets.Dropdown(description="Scenario",
+                                                style={"description_width": "60px"},
+                                                layout=widgets.Layout(width="98%"))
+        self._set_scenario_options()
+        self.scenario_picker.observe(self._guard(self._on_scenario), names="value")
+        self.pin_button = widgets.Button(description="Pin as baseline", icon="thumb-tack",
+                                         tooltip="compare every later change with this portfolio")
+        self.pin_button.on_click(self._guard(self._on_pin))
+        from ..frontier import full_need
+
+        self.limit_sliders = {}
+        for resource in model.resource_names:
+            slider = _slider(resource, what_if.limit(resource),
+                             full_need(model, resource, horizon),
+                             f"limit on {resource} over the whole horizon")
+            slider.add_class(f"wb-limit-{resource}")
+            slider.observe(self._guard(self._on_limit, resource), names="value")
+            self.limit_sliders[resource] = slider
+        self.stream_sliders = {}
+        for row in model.funding[model.funding["year"].isna()].itertuples():
+            limit = what_if.stream_limit(row.stream)
+            slider = _slider(row.stream, limit, max(2 * limit, full_need(model, row.resource,
+                                                                          horizon)),
+                             f"funding stream {row.stream}: limit over the whole horizon")
+            slider.observe(self._guard(self._on_stream, row.stream), names="value")
+            self.stream_sliders[row.stream] = slider
+        names = dict(zip(model.stakeholders.get("stakeholder", []),
+                         model.stakeholders.get("name", model.stakeholders.get("stakeholder", []))))
+        labels = {AGREED: "agreed weights (criteria.csv)",
+                  COMBINED: "all groups combined (weights.csv)"}
+        self.stakeholder_picker = widgets.Dropdown(
+            options=[(labels.get(c, f"{names.get(c, c)}'s own weights"), c)
+                     for c in stakeholder_choices(model)],
+            description="Weights of", style={"description_width": "70px"},
+            layout=widgets.Layout(width="98%"))
+        self.stakeholder_picker.observe(self._guard(self._on_stakeholder), names="value")
+        every = [model.criteria["weight"].max()]
+        if len(model.weights):
+            every.append(model.weights["weight"].max())
+        top = max(10.0, 2 * float(max(every)))
+        self.weight_sliders, self.weight_shares = {}, {}
+        for criterion, name in model.criteria["name"].items():
+            slider = _slider(name, float(model.criteria.at[criterion, "weight"]), top,
+                             f"weight of {criterion} (relative)")
+            slider.layout.width = "82%"
+            slider.observe(self._guard(self._on_weight, criterion), names="value")
+            self.weight_sliders[criterion] = slider
+            self.weight_shares[criterion] = widgets.HTML(layout=widgets.Layout(width="16%"))
+        options = [(f"{name[:48]}", action) for action, name in model.actions["name"].items()]
+        self.include_picker = widgets.SelectMultiple(options=options, rows=6,
+                                                     layout=widgets.Layout(width="98%"))
+        self.exclude_picker = widgets.SelectMultiple(options=options, rows=6,
+                                                     layout=widgets.Layout(width="98%"))
+        self.include_picker.observe(self._guard(self._on_include), names="value")
+        self.exclude_picker.observe(self._guard(self._on_exclude), names="value")
+        choices = what_if.horizon_choices()
+        self.horizon_picker = widgets.Dropdown(
+            options=[(f"{t} year{'s' if t > 1 else ''}", t) for t in choices],
+            description="Horizon", style={"description_width": "60px"},
+            layout=widgets.Layout(width="98%", display="" if len(choices) > 1 else "none"))
+        self.horizon_picker.observe(self._guard(self._on_horizon), names="value")
+        self.name_box = widgets.Text(placeholder="name, e.g. lean_year",
+                                     layout=widgets.Layout(width="98%"))
+        self.replace_box = widgets.Checkbox(description="replace a scenario of that name",
+                                            indent=False)
+        self.save_button = widgets.Button(description="Save scenario", icon="save")
+        self.save_button.on_click(self._guard(self._on_save))
+        self.message = widgets.HTML()
+
+    def _build_views(self) -> None:
+        heading = widgets.HTML(
+            STYLE + "<h2 style='margin:4px 0'>What-if dashboard</h2><div class='wb-muted'>Move a "
+            "limit or a weight, force actions in or out: the portfolio of most value is chosen "
+            "again at once.</div>")
+        self.headline_view = widgets.HTML()
+        self.headline_view.add_class("wb-headline")
+        self.frontier_view = widgets.HTML(layout=widgets.Layout(width="55%"))
+        self.criteria_view = widgets.HTML(layout=widgets.Layout(width="45%"))
+        self.timeline_view = widgets.HTML()
+        self.portfolio_view = widgets.HTML()
+        self.portfolio_view.add_class("wb-portfolio-view")
+        self.explanation_view = widgets.HTML()
+
+        def section(title: str, *children, hint: str = ""):
+            label = f"<h3>{_e(title)}</h3>" + (f"<div class='wb-muted'>{_e(hint)}</div>"
+                                               if hint else "")
+            return [widgets.HTML(label), *children]
+
+        weights = [widgets.HBox([self.weight_sliders[c], self.weight_shares[c]])
+                   for c in self.weight_sliders]
+        controls = widgets.VBox([
+            *section("Scenario", self.scenario_picker, self.pin_button),
+            *section("Limits", *self.limit_sliders.values(),
+                     hint="over the whole horizon, in each resource's unit"),
+            *(section("Funding streams", *self.stream_sliders.values())
+              if self.stream_sliders else []),
+            *section("Weights", self.stakeholder_picker, *weights,
+                     hint="relative; the share of the total is shown on the right"),
+            *section("Force in", self.include_picker, hint="ctrl-click to pick several"),
+            *section("Force out", self.exclude_picker),
+            *(section("Timing", self.horizon_picker)
+              if self.horizon_picker.layout.display != "none" else []),
+            *section("Save these settings", self.name_box, self.replace_box, self.save_button,
+                     self.message),
+        ], layout=widgets.Layout(width="34%", padding="0 12px 0 0"))
+        views = widgets.VBox([
+            self.headline_view,
+            widgets.HBox([widgets.VBox([widgets.HTML("<h3>Value for money: the efficient "
+                                                     "frontier</h3>"), self.frontier_view],
+                                       layout=widgets.Layout(width="55%")),
+                          widgets.VBox([widgets.HTML("<h3>Value by criterion</h3>"),
+                                        self.criteria_view],
+                                       layout=widgets.Layout(width="45%"))]),
+            self.timeline_view,
+            widgets.HTML("<h3>What the choices cost</h3><div class='wb-muted'>Value points "
+                         "given up by the actions you forced in or out, and by forcing in each of "
+                         "the closest calls left out.</div>"), self.explanation_view,
+            widgets.HTML("<h3>The portfolio</h3>"), self.portfolio_view,
+        ], layout=widgets.Layout(width="66%"))
+        self.frontier_view.layout.width = "100%"
+        self.criteria_view.layout.width = "100%"
+        self.children = [heading, widgets.HBox([controls, views])]
+
+    def _set_scenario_options(self) -> None:
+        names = scenario_names(self.controller.scenarios)
+        self.scenario_picker.options = [("the model as given", "")] + [(n, n) for n in names]
+
+    # ------------------------------------------------------------ callbacks
+
+    def _guard(self, handler, *arguments):
+        """Wrap a callback: ignore changes made while syncing; never let an error escape."""
+        def call(change=None):
+            if self._syncing:
+                return
+            try:
+                value = change["new"] if isinstance(change, dict) else change
+                handler(*arguments, value)
+            except Exception as error:  # a lead sees the reason, never a traceback
+                self._show_message(f"Something went wrong: {error}", problem=True)
+        return call
+
+    def _on_limit(self, resource, amount):
+        self._changed(self.controller.set_limit(resource, amount))
+
+    def _on_stream(self, stream, amount):
+        self._changed(self.controller.set_stream_limit(stream, amount))
+
+    def _on_weight(self, criterion, weight):
+        self._changed(self.controller.set_weight(criterion, weight))
+
+    def _on_stakeholder(self, choice):
+        self._changed(self.controller.set_stakeholder(choice), sync=True)
+
+    def _on_include(self, actions):
+        self._changed(self.controller.set_include(actions))
+
+    def _on_exclude(self, actions):
+        self._changed(self.controller.set_exclude(actions))
+
+    def _on_horizon(self, years):
+        self._changed(self.controller.set_horizon(years), sync=True)
+
+    def _on_scenario(self, name):
+        self._changed(self.controller.use_scenario(name), sync=True)
+
+    def _on_pin(self, _button):
+        self.controller.pin_baseline()
+        self._render_fast()
+
+    def _on_save(self, _button):
+        name = self.name_box.value.strip()
+        try:
+            path = self.controller.save(name, overwrite=self.replace_box.value)
+        except WorkbenchError as error:
+            self._show_message("; ".join(_error_lines(error)), problem=True)
+            return
+        self._syncing = True
+        try:
+            self._set_scenario_options()
+            self.scenario_picker.value = name
+        finally:
+            self._syncing = False
+        self._show_message(f"Saved scenario {name!r} in {path.name}.")
+        self._render_fast()
+
+    def _changed(self, found: bool, sync: bool = False) -> None:
+        if sync:
+            self._sync_controls()
+        self._show_message("")
+        self._render_fast()
+        if found:
+            self._request_slow()
+        else:
+            self._update_weight_shares()
+
+    def _show_message(self, text: str, problem: bool = False) -> None:
+        style = "wb-problems" if problem else "wb-muted"
+        self.message.value = f"<div class='{style}'>{_e(text)}</div>" if text else ""
+
+    # ------------------------------------------------------------ showing
+
+    def _sync_controls(self) -> None:
+        """Set every control to the requested settings without triggering callbacks."""
+        from ..frontier import full_need
+
+        what_if = self.controller
+        self._syncing = True
+        try:
+            for resource, slider in self.limit_sliders.items():
+                # a longer horizon needs more of each resource: let the slider reach it
+                _widen(slider, full_need(what_if.model, resource, what_if.horizon()))
+                _set_slider(slider, what_if.limit(resource))
+            for stream, slider in self.stream_sliders.items():
+                _set_slider(slider, what_if.stream_limit(stream))
+            self.stakeholder_picker.value = what_if.requested.stakeholder
+            for criterion, weight in what_if.weights().items():
+                _set_slider(self.weight_sliders[criterion], weight)
+            self.include_picker.value = tuple(what_if.requested.include)
+            self.exclude_picker.value = tuple(what_if.requested.exclude)
+            if what_if.horizon() in [years for _, years in self.horizon_picker.options]:
+                self.horizon_picker.value = what_if.horizon()
+            if what_if.requested.name in dict(self.scenario_picker.options).values():
+                self.scenario_picker.value = what_if.requested.name
+        finally:
+            self._syncing = False
+        self._update_weight_shares()
+
+    def _update_weight_shares(self) -> None:
+        shares = self.controller.normalised_weights()
+        for criterion, label in self.weight_shares.items():
+            share = "–" if shares is None else f"{100 * shares[criterion]:.0f}%"
+            label.value = (f"<span class='wb-share' title='share of the total weight'>= {share}"
+                           "</span>")
+
+    def _render_fast(self) -> None:
+        """Headline, table, criteria, frontier marker and timeline for the portfolio shown."""
+        what_if = self.controller
+        with self._render_lock:
+            self.headline_view.value = headline_html(what_if.headline(), what_if.model)
+            if what_if.result is not None:
+                self.portfolio_view.value = portfolio_html(
+                    what_if.portfolio_table(), what_if.model, what_if.result.horizon)
+                self.criteria_view.value = criteria_html(what_if.criterion_table())
+            self._render_frontier()
+            self._render_timeline()
+        self._update_weight_shares()
+
+    def _render_frontier(self) -> None:
+        view = self.controller.frontier_view()
+        picture = None
+        if view.table is not None:
+            drawn, picture = self._picture
+            if drawn is not view.table:
+                picture = self._draw_frontier(view.table)
+                self._picture = (view.table, picture)
+        self.frontier_view.value = frontier_html(picture, view)
+
+    def _draw_frontier(self, table: pd.DataFrame) -> _Picture | None:
+        try:
+            from ..plots import plot_frontier
+        except ImportError:  # charts not available: the view says so
+            return None
+        return _picture(plot_frontier(table))
+
+    def _render_timeline(self) -> None:
+        result = self.controller.result
+        if result is None or result.horizon <= 1:
+            self.timeline_view.value = ""
+            return
+        from ..plots import plot_timeline
+
+        picture = _picture(plot_timeline(result, self.controller.model))
+        self.timeline_view.value = (f"<h3>Timeline over {result.horizon} years</h3>"
+                                    f"<img src='{picture.uri}' style='width:100%'/>")
+
+    def _request_slow(self) -> None:
+        """Bring the frontier and explanation up to date: now, or on the worker thread."""
+        with self._render_lock:
+            self._generation += 1
+            generation = self._generation
+        if not self.background:
+            self._render_slow(generation)
+            return
+        with self._render_lock:
+            self.explanation_view.value = explanation_html(None, self.controller.model)
+            self._render_frontier()
+            self._pending = generation
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._work, daemon=True,
+                                                name="what-if slow views")
+                self._worker.start()
+
+    def _work(self) -> None:
+        """The worker thread: always the latest request; requests made meanwhile are merged."""
+        while True:
+            with self._render_lock:
+                generation, self._pending = self._pending, None
+                if generation is None:
+                    self._worker = None
+                    return
+            self._render_slow(generation)
+
+    def _render_slow(self, generation: int) -> None:
+        """Frontier then explanation for the settings in force (dropped once out of date)."""
+        what_if = self.controller
+        settings, result = what_if.settings, what_if.result
+        if settings is None:
+            return
+        failed = ""
+        try:
+            what_if.frontier(settings)
+        except Exception as error:  # shown in place of the chart, never raised
+            failed = f"<div class='wb-problems'>The frontier could not be drawn: {_e(error)}</div>"
+        with self._render_lock:
+            if generation != self._generation:
+                return
+            if failed:
+                self.frontier_view.value = failed
+            else:
+                self._render_frontier()
+        try:
+            text = explanation_html(what_if.explanation(settings, result), what_if.model)
+        except Exception as error:
+            text = f"<div class='wb-problems'>No explanation: {_e(error)}</div>"
+        with self._render_lock:
+            if generation == self._generation:
+                self.explanation_view.value = text
+
+
+def _widen(slider, top: float) -> None:
+    """Let a slider reach `top` (its range never shrinks under a lead's hand)."""
+    if top > slider.max:
+        slider.max = math.ceil(top / slider.step) * slider.step
+
+
+def _set_slider(slider, value: float | None) -> None:
+    """Move a slider, first widening its range when the value lies beyond it."""
+    value = slider.max if value is None else float(value)
+    _widen(slider, value)
+    slider.value = value
+
+
+def _in_kernel() -> bool:
+    """True inside a running IPython kernel (JupyterLab, Voila), where threads can update views."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def dashboard(model: Model, scenario: str | None = None, **options) -> Dashboard:
+    """The what-if dashboard for a model, ready to show (the last expression of a cell).
+
+    scenario: a scenario of the model's scenarios.csv to start from. options: see `Dashboard`.
+    """
+    return Dashboard(model, scenario, **options)
