@@ -297,8 +297,7 @@ def scenarios_save_problem(model: Model) -> str | None:
         if not os.access(folder, os.W_OK | os.X_OK):
             return (f"{folder}: the model folder is not writable, so scenarios cannot be saved "
                     "there")
-        _ScenariosFile.read(folder / FILE)
-        check_replaceable(folder / FILE)
+        _ScenariosFile.read(folder / FILE)  # refuses what save_scenario would refuse
     except ModelError as error:
         return str(error)
     return None
