@@ -387,3 +387,22 @@ def test_twenty_thousand_rows_load_quickly(folder):
     assert time.perf_counter() - started < 10
     assert scenarios_file(folder).read_text().endswith("one_more,limit,cost,5,\n")
 
+
+
+def test_long_names_and_settings_are_refused_briefly(folder):
+    model = wb.load(folder)
+    with pytest.raises(wb.ModelError) as caught:
+        save_scenario(model, Scenario(name="a" * 100_000, limits={"cost": 1.0}))
+    assert str(caught.value.problems[0]) == (
+        "scenarios.csv:scenario: name 'aaaaaaaaaaaaaaaaaaaa'…: is 100,000 characters long, "
+        "more than the 1,000 a scenario name may have")
+    assert not scenarios_file(folder).exists()
+    long = "b" * 5_000  # a file's cells over 32,767 characters are refused by the reader
+    scenarios_file(folder).write_text(f"{HEADER}\n{long},limit,cost,5,\nx,include,{long},,\n")
+    with pytest.raises(wb.ModelError) as caught:
+        load_scenarios(model)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "scenarios.csv:2:scenario: is 5,000 characters long, more than the 1,000 a scenario "
+        "name may have",
+        "scenarios.csv:3:target: is 5,000 characters long, more than the 1,000 a setting "
+        "may have"]

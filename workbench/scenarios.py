@@ -35,7 +35,8 @@ import pandas as pd
 
 from .errors import ModelError, Problem
 from .export import check_replaceable, folder_lock, model_source, write_bytes
-from .io import ROW, escape_formula, parse_number, read_table, unescape_formula
+from .io import (LONGEST_CELL, LONGEST_NAME, ROW, escape_formula, parse_number, read_table,
+                 unescape_formula)
 from .model import Model
 from .options import Options, run_options
 
@@ -259,6 +260,14 @@ def save_scenario(model: Model, scenario: Scenario, *, overwrite: bool = False) 
         raise ModelError(Problem(FILE, None, "scenario", f"name {name!r}: a scenario name is "
                                  "letters, digits, '_' or '-', starting with a letter or digit "
                                  "(it is typed on the command line)"))
+    if len(name) > LONGEST_NAME:
+        raise ModelError(Problem(FILE, None, "scenario", f"name {name[:20]!r}…: is "
+                                 f"{len(name):,} characters long, more than the "
+                                 f"{LONGEST_NAME:,} a scenario name may have"))
+    if len(scenario.note) > LONGEST_CELL:
+        raise ModelError(Problem(FILE, None, "note", f"is {len(scenario.note):,} characters "
+                                 f"long, more than the {LONGEST_CELL:,} a cell may hold "
+                                 "(Excel's own limit)"))
     folder = _saving_folder(model)
     problems = check_scenario(model, scenario)
     if problems:
@@ -508,15 +517,25 @@ def _problems(frame: pd.DataFrame, model: Model, label: str) -> list[Problem]:
             problems.append(Problem(label, where, "scenario", "is blank: name the scenario each "
                                     "row belongs to"))
         elif not re.fullmatch(NAME_PATTERN, scenario):
-            problems.append(Problem(label, where, "scenario", f"{scenario!r} must be letters, "
-                                    "digits, '_' or '-', starting with a letter or digit (it is "
-                                    "typed on the command line)"))
+            problems.append(Problem(label, where, "scenario", f"{scenario[:60]!r} must be "
+                                    "letters, digits, '_' or '-', starting with a letter or "
+                                    "digit (it is typed on the command line)"))
+        elif len(scenario) > LONGEST_NAME:
+            problems.append(Problem(label, where, "scenario", f"is {len(scenario):,} characters "
+                                    f"long, more than the {LONGEST_NAME:,} a scenario name may "
+                                    "have"))
         else:
             earlier = seen_names.setdefault(scenario.casefold(), scenario)
             if earlier != scenario:
                 problems.append(Problem(label, where, "scenario", f"{scenario!r} differs from "
                                         f"scenario {earlier!r} only in case: use one spelling"))
-        problems += _row_problems(kind, target, value, number, context, label, where)
+        long = [(column, cell) for column, cell in (("kind", kind), ("target", target),
+                                                     ("value", value)) if len(cell) > LONGEST_NAME]
+        for column, cell in long:
+            problems.append(Problem(label, where, column, f"is {len(cell):,} characters long, "
+                                    f"more than the {LONGEST_NAME:,} a setting may have"))
+        if not long:
+            problems += _row_problems(kind, target, value, number, context, label, where)
     problems += _duplicate_problems(frame, label)
     problems += _weight_problems(frame, model, label)
     return problems
