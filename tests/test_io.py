@@ -469,10 +469,10 @@ def test_file_in_another_encoding(example_folder):
 
 
 def test_utf16_without_byte_order_mark(example_folder):
-    text = (example_folder / "resources.csv").read_text(encoding="utf-8")
-    (example_folder / "resources.csv").write_bytes(text.encode("utf-16-le"))
+    text = (example_folder / "constraints.csv").read_text(encoding="utf-8")
+    (example_folder / "constraints.csv").write_bytes(text.encode("utf-16-le"))
     assert only_problem(example_folder) == (
-        "resources.csv:1: contains NUL characters: it is not CSV text (UTF-16 without a "
+        "constraints.csv:1: contains NUL characters: it is not CSV text (UTF-16 without a "
         "byte-order mark?); save it as 'CSV UTF-8'")
 
 

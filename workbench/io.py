@@ -105,9 +105,10 @@ class _Table:
             self.numeric.discard(name)
 
     def frame(self, columns: list[str] | None = None, index: str | None = None) -> pd.DataFrame:
-        """The table as a DataFrame: numbers as float, everything else as object (text)."""
+        """The table as a DataFrame: numbers as float, everything else as object (text); an
+        optional column the file lacks comes out blank."""
         names = [c for c in (columns or self.columns) if c != ROW]
-        frame = pd.DataFrame({name: pd.Series(self.columns[name],
+        frame = pd.DataFrame({name: pd.Series(self.get(name),
                                               dtype=float if name in self.numeric else object)
                               for name in names})
         if index is not None:
@@ -1305,13 +1306,14 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
 
     return Model(
         actions=actions.frame(index="id"),
-        resources=resources.frame(["resource", "limit", "year"]),
+        resources=resources.frame(["resource", "limit", "year", "name", "unit"]),
         criteria=criteria.frame(index="id"),
         scores=scores.frame(["action", "criterion", "stakeholder", "score", "low", "high"]),
         interactions=tables["interactions"].frame(
             ["kind", "members", "threshold", "bonus", "lag", "note", "name"]),
         constraints=tables["constraints"].frame(["kind", "target", "value"]),
-        funding=funding.frame(["stream", "resource", "limit", "year", "themes", "actions"]),
+        funding=funding.frame(["stream", "resource", "limit", "year", "themes", "actions",
+                               "description"]),
         portfolios=tables["portfolios"].frame(),
         stakeholders=stakeholders.frame(),
         weights=tables["weights"].frame(),

@@ -40,7 +40,7 @@ SCHEMAS: dict[str, TableSchema] = {
         TableSchema(
             "resources",
             required=("resource", "limit"),
-            optional=("year",),
+            optional=("year", "name", "unit"),
             numeric=("limit", "year"),
             key=("resource", "year"),
         ),
