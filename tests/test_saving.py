@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import workbench as wb
+from workbench import export
 from workbench.cli import main
 from workbench.export import save, write_table
 from workbench.io import read_table
@@ -231,7 +232,7 @@ def test_a_linked_scenarios_file_is_not_replaced_by_a_file(folder, tmp_path):
 
 
 def test_leftovers_of_a_killed_save_are_removed_by_the_next_save(folder):
-    leftover = folder / ".scenarios.csv.0a1b2c3d.tmp"
+    leftover = export._temporary_name(scenarios_file(folder))  # the name a save writes to
     leftover.write_text("half a file")
     unrelated = folder / ".scenarios.csv.my-notes.tmp"  # not a name a save uses: kept
     unrelated.write_text("mine")
