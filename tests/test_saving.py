@@ -4,7 +4,6 @@ the columns and scenarios the loader leaves out."""
 from __future__ import annotations
 
 import multiprocessing
-import os
 import stat
 import threading
 import time
