@@ -1,6 +1,7 @@
 """Explanations: regret of each choice, the marginal budget, and why a model is infeasible."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -140,15 +141,15 @@ def test_included_actions_over_the_cost_limit():
     model = tiny(FOUR, 750_000, constraints=[{"kind": "include", "target": t}
                                              for t in ("a", "b", "c")])
     assert wb.explain_infeasible(model) == [
-        "the included actions (a, b, c) cost 820,000 but the cost limit is 750,000",
+        "the included actions (a, b, c) need 820,000 cost but the cost limit is 750,000",
         "conflicting constraints: limit_cost, include_a, include_b, include_c"]
 
 
 def test_include_argument_and_requires_count_towards_the_limit():
     model = tiny(FOUR, 500_000, interactions=[{"kind": "requires", "actions": "c;b"}])
     lines = wb.explain_infeasible(model, include=["c"])
-    assert lines[0] == ("the included actions and the actions they require (b, c) cost "
-                        "520,000 but the cost limit is 500,000")
+    assert lines[0] == ("the included actions and the actions they require (b, c) need "
+                        "520,000 cost but the cost limit is 500,000")
     assert lines[1] == "conflicting constraints: requires_c_b, limit_cost, include_c"
 
 
@@ -173,7 +174,7 @@ def test_theme_min_over_the_limit():
     model = tiny(FOUR, 100_000, constraints=[{"kind": "theme_min", "target": "work",
                                               "value": 1}])
     assert wb.explain_infeasible(model)[0] == (
-        "theme_min of 'work' needs at least 1 action, and the cheapest 1 cost 280,000, "
+        "theme_min of 'work' needs at least 1 action, and the cheapest 1 need 280,000 cost, "
         "but the cost limit is 100,000")
 
 
@@ -250,11 +251,53 @@ def test_optimise_puts_the_explanation_in_breaches():
     result = wb.optimise(model)
     assert result.status == "infeasible"
     assert result.reasons == [
-        "the included actions (a, b, c) cost 820,000 but the cost limit is 750,000",
+        "the included actions (a, b, c) need 820,000 cost but the cost limit is 750,000",
         "conflicting constraints: limit_cost, include_a, include_b, include_c"]
     assert set(result.breaches["family"]) == {"conflict"}
     quiet = wb.optimise(model, explain=False)
     assert quiet.status == "infeasible" and quiet.breaches.empty
+
+
+def with_units(model, **columns):
+    """The model with its resources named and given units (resources.csv `name`, `unit`)."""
+    return dataclasses.replace(model, resources=model.resources.assign(**columns))
+
+
+def test_conflicts_are_told_in_the_resources_names_and_units():
+    model = with_units(tiny(FOUR, 750_000, constraints=[{"kind": "include", "target": t}
+                                                        for t in ("a", "b", "c")]),
+                       name="Money", unit="£")
+    assert wb.explain_infeasible(model) == [
+        "the included actions (a, b, c) need £820,000 but the Money limit is £750,000",
+        "conflicting constraints: limit_cost, include_a, include_b, include_c"]
+    assert list(wb.conflict(model)["description"]) == [
+        "the Money limit is £750,000", "a must be funded", "b must be funded",
+        "c must be funded"]
+
+
+def test_a_unit_after_the_amount_and_a_theme_minimum():
+    model = with_units(tiny(FOUR, 100_000, constraints=[{"kind": "theme_min",
+                                                         "target": "work", "value": 1}]),
+                       name="Staff time", unit="hours")
+    assert wb.explain_infeasible(model)[0] == (
+        "theme_min of 'work' needs at least 1 action, and the cheapest 1 need 280,000 hours, "
+        "but the Staff time limit is 100,000 hours")
+
+
+def test_a_funding_stream_in_the_resources_units():
+    funding = [{"stream": "workforce", "resource": "cost", "limit": 100_000, "themes": "",
+                "actions": "d;e"},
+               {"stream": "general", "resource": "cost", "limit": 900_000,
+                "themes": "work;community", "actions": ""}]
+    model = with_units(tiny(FOUR, 900_000, funding=funding,
+                            constraints=[{"kind": "include", "target": "d"},
+                                         {"kind": "include", "target": "e"}]),
+                       name="Money", unit="£")
+    lines = wb.explain_infeasible(model)
+    assert lines[0] == ("d, e need £110,000 of Money from the funding streams open to them "
+                        "(workforce), which hold £100,000")
+    assert "the funding stream 'workforce' holds £100,000" in set(
+        wb.conflict(model)["description"])
 
 
 def test_a_feasible_model_has_nothing_to_explain(example_model):
@@ -266,7 +309,7 @@ def test_conflict_table_names_each_group(example_model):
     table = wb.conflict(example_model, limits={"cost": 10_000})
     assert list(table.columns) == ["constraint", "family", "description"]
     assert "limit_cost" in set(table["constraint"])
-    assert "the cost limit is 10,000" in set(table["description"])
+    assert "the Money limit is £10,000" in set(table["description"])
 
 
 @SETTINGS
@@ -312,7 +355,7 @@ def test_amounts_in_words():
 def test_one_included_action_over_the_limit():
     model = tiny(FOUR, 200_000)
     assert wb.explain_infeasible(model, include=["a"]) == [
-        "the included action (a) costs 300,000 but the cost limit is 200,000",
+        "the included action (a) needs 300,000 cost but the cost limit is 200,000",
         "conflicting constraints: limit_cost, include_a"]
 
 
@@ -320,7 +363,7 @@ def test_the_least_amount_over_a_multi_year_plan():
     """Over three years a and b may start in year 3 and run one year only: 580,000 at least."""
     model = tiny(FOUR, 5_000_000, horizon=3)
     lines = wb.explain_infeasible(model, include=["a", "b"], limits={"cost": 550_000})
-    assert lines[0] == ("the included actions (a, b) cost 580,000 but the cost limit is 550,000")
+    assert lines[0] == ("the included actions (a, b) need 580,000 cost but the cost limit is 550,000")
 
 
 def test_a_multi_year_result_is_explained_over_its_years():

@@ -83,7 +83,7 @@ def test_an_infeasible_change_is_explained_and_the_next_one_recovers(example_mod
     reoptimiser = Reoptimiser(example_model)
     broken = reoptimiser.optimise(limits={"cost": 10})
     assert broken.status == "infeasible"
-    assert any("the cost limit is 10" in line for line in broken.reasons)
+    assert any("the Money limit is £10" in line for line in broken.reasons)
     assert reoptimiser.optimise().objective == pytest.approx(wb.optimise(example_model).objective)
 
 

@@ -14,6 +14,7 @@ import pulp
 from ..errors import ModelError
 from ..model import Model
 from ..options import Options, run_options
+from ..units import format_amount, resource_name, resource_unit
 from .rules import action_values_for
 from .schedule import action_timing, active_years, eligible_streams, resource_amounts, start_years
 from .solvers import solve
@@ -35,7 +36,7 @@ def conflict(model: Model, options: Options | None = None, /, **keywords) -> pd.
     stream, funded) and description (the group in words).
     """
     found = conflicting_groups(model, options, **keywords)
-    return pd.DataFrame([(g, what[0], describe(what)) for g, what in found.items()],
+    return pd.DataFrame([(g, what[0], describe(what, model)) for g, what in found.items()],
                         columns=["constraint", "family", "description"])
 
 
@@ -43,8 +44,9 @@ def explain_infeasible(model: Model, options: Options | None = None, /,
                        **keywords) -> list[str]:
     """Why no portfolio satisfies every constraint, in the model's own words.
 
-    options: as for `conflict`. Returns sentences: what conflicts, with the model's amounts
-    (e.g. "the included actions (a, b) cost 820,000 but the cost limit is 750,000"), then the
+    options: as for `conflict`. Returns sentences: what conflicts, with the model's amounts in
+    its resources' names and units (e.g. "the included actions (a, b) need £820,000 but the
+    Money limit is £750,000"), then the
     conflicting constraints by name. Empty when the model is feasible.
     """
     options = run_options(model, options, **keywords)
@@ -54,7 +56,7 @@ def explain_infeasible(model: Model, options: Options | None = None, /,
     sentences = _Conflict(model, found, options.horizon).sentences()
     if not sentences:
         sentences = ["these constraints cannot all hold at once: "
-                     + "; ".join(describe(what) for what in found.values())]
+                     + "; ".join(describe(what, model) for what in found.values())]
     return [*sentences, f"conflicting constraints: {', '.join(found)}"]
 
 
@@ -117,12 +119,13 @@ def conflicting_groups(model: Model, options: Options | None = None, /,
     return {g: groups[g] for g in kept}
 
 
-def describe(group: tuple) -> str:
-    """One constraint group (family, *what) in words, e.g. "the cost limit is 750,000"."""
+def describe(group: tuple, model: Model | None = None) -> str:
+    """One constraint group (family, *what) in words, e.g. "the Money limit is £750,000"
+    (the resource's name and unit from `model`; without one, "the cost limit is 750,000")."""
     family, *what = group
     if family == "limit":
         resource, year, limit = what
-        return f"the {resource} limit{_in_year(year)} is {amount_text(limit)}"
+        return _limit_text(model, resource, year, limit)
     if family == "include":
         return f"{what[0]} must be funded"
     if family == "exclude":
@@ -139,10 +142,12 @@ def describe(group: tuple) -> str:
         return f"at most one of {', '.join(what)} may be funded"
     if family == "stream":
         stream, year, limit = what
-        return f"the funding stream {stream!r} holds {amount_text(limit)}{_in_year(year)}"
+        return (f"the funding stream {stream!r} holds "
+                f"{_quantity(model, _stream_resource(model, stream), limit)}{_in_year(year)}")
     if family == "funded":
         action, resource = what
-        return f"the {resource} of {action} must be paid in full by the funding streams open to it"
+        return (f"the {_name(model, resource)} of {action} must be paid in full by the funding "
+                "streams open to it")
     return " ".join(str(w) for w in group)
 
 
@@ -166,12 +171,37 @@ def _years(n: int) -> str:
     return f"{int(n)} year{'s' if int(n) != 1 else ''}"
 
 
-def _use(resource: str, amount: float, one: bool = False) -> str:
-    """'cost 820,000' for money, 'need 6.2 staff_fte' for any other resource ('costs',
-    'needs' for one action)."""
-    verb = ("cost" if resource == "cost" else "need") + ("s" if one else "")
-    return (f"{verb} {amount_text(amount)}" if resource == "cost"
-            else f"{verb} {amount_text(amount)} {resource}")
+def _name(model: Model | None, resource: str) -> str:
+    """The resource's name ("Money"), or its id without a model."""
+    return resource_name(model, resource) if model is not None else resource
+
+
+def _quantity(model: Model | None, resource: str, amount: float) -> str:
+    """An amount with its unit ('£750,000', '5.5 FTE'), or the bare number ('750,000') when
+    the resource has no unit: the sentence names the resource next to it."""
+    if model is not None and resource_unit(model, resource):
+        return format_amount(model, resource, amount)
+    return amount_text(amount)
+
+
+def _limit_text(model: Model | None, resource: str, year: int, limit: float) -> str:
+    """'the Money limit is £750,000', 'the cost limit in year 2 is 300,000'."""
+    return (f"the {_name(model, resource)} limit{_in_year(year)} is "
+            f"{_quantity(model, resource, limit)}")
+
+
+def _use(model: Model, resource: str, amount: float, one: bool = False) -> str:
+    """What actions need of a resource, with its unit: 'need £820,000', 'need 6.2 FTE',
+    'need 820,000 cost' for a resource without a unit ('needs' for one action)."""
+    return f"need{'s' * one} {format_amount(model, resource, amount)}"
+
+
+def _stream_resource(model: Model | None, stream: str) -> str:
+    """The resource a funding stream pays (funding.csv `resource`; '' without a model)."""
+    if model is None:
+        return ""
+    rows = model.funding.loc[model.funding["stream"] == stream, "resource"]
+    return str(rows.iloc[0]) if len(rows) else ""
 
 
 def _listed(actions: Iterable[str]) -> str:
@@ -266,12 +296,12 @@ class _Conflict:
     def _limits(self) -> list[str]:
         out = []
         for resource, year, limit in self.by_family.get("limit", []):
-            where = f"the {resource} limit{_in_year(year)} is {amount_text(limit)}"
+            where = _limit_text(self.model, resource, year, limit)
             if self.forced:
                 need = sum(self.least_amount(a, resource, year) for a in self.forced)
                 if need > limit * (1 + TOLERANCE):
                     out.append(f"{self._who()} ({_listed(self.forced)}) "
-                               f"{_use(resource, need, len(self.forced) == 1)}{_in_year(year)} "
+                               f"{_use(self.model, resource, need, len(self.forced) == 1)}{_in_year(year)} "
                                f"but {where}")
                 continue
             for target, value in self.by_family.get("theme_min", []):
@@ -280,7 +310,7 @@ class _Conflict:
                 need = sum(amounts[:int(round(value))])
                 if len(amounts) >= value and need > limit * (1 + TOLERANCE):
                     out.append(f"theme_min of {target!r} needs at least {_count(value)}, and the "
-                               f"cheapest {int(round(value))} {_use(resource, need)}"
+                               f"cheapest {int(round(value))} {_use(self.model, resource, need)}"
                                f"{_in_year(year)}, but {where}")
         return out
 
@@ -317,7 +347,8 @@ class _Conflict:
         streams = self.by_family.get("stream", [])
         for action, resource in funded:
             if not streams and not self._eligible(action, resource):
-                out.append(f"{action} must be funded but no funding stream may pay its {resource}")
+                out.append(f"{action} must be funded but no funding stream may pay its "
+                           f"{_name(self.model, resource)}")
         paying = [(a, r) for a, r in funded if a in self.forced]
         if paying and streams:
             resource = paying[0][1]
@@ -326,10 +357,11 @@ class _Conflict:
             names = _listed(dict.fromkeys(stream for stream, _, _ in streams))
             if need > hold * (1 + TOLERANCE):
                 who = _listed(a for a, _ in paying)
-                out.append(f"{who} need{'s' * (len(paying) == 1)} {amount_text(need)} of "
-                           f"{resource} from the funding streams open to "
+                out.append(f"{who} need{'s' * (len(paying) == 1)} "
+                           f"{_quantity(self.model, resource, need)} of "
+                           f"{_name(self.model, resource)} from the funding streams open to "
                            f"{'it' if len(paying) == 1 else 'them'} ({names}), which hold "
-                           f"{amount_text(hold)}")
+                           f"{_quantity(self.model, resource, hold)}")
         return out
 
     def _eligible(self, action: str, resource: str) -> list[str]:
