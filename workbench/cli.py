@@ -248,6 +248,31 @@ def cmd_robustness(args) -> int:
     return EXIT_OK if result.infeasible_draws < args.samples else EXIT_INFEASIBLE
 
 
+def cmd_init(args) -> int:
+    from .starter import init_model
+
+    path = init_model(args.path, xlsx=args.xlsx)
+    what = "workbook" if path.suffix.lower() == ".xlsx" else "folder"
+    guide = ("its first sheet, 'read me', explains every column" if what == "workbook"
+             else "read_me.csv explains every column")
+    print(f"starter model written to {path} (a {what}; {guide}).\n"
+          "Replace the example rows with your own in a spreadsheet, then:\n"
+          f"  workbench validate {path}\n  workbench optimise {path}\n  workbench app {path}")
+    return EXIT_OK
+
+
+def cmd_convert(args) -> int:
+    from .convert import convert
+
+    done = convert(args.source, args.target, overwrite=args.overwrite)
+    what = "workbook" if done.target.suffix.lower() == ".xlsx" else "folder"
+    print(f"{args.source} converted to the {what} {done.target}: {len(done.tables)} tables "
+          f"({', '.join(done.tables)}), every cell as it was")
+    if done.left_out:
+        print(f"not copied (not tables of a model): {', '.join(done.left_out)}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
@@ -338,6 +363,20 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default 50; larger: closer to the agreed weights)")
     robust.add_argument("--limit", action="append", metavar="RES=AMOUNT",
                         help="replace a resource's limit, e.g. --limit cost=500000 (repeatable)")
+    init = commands.add_parser("init", help="write a starter model to edit in a spreadsheet",
+                               description="write a small, valid starter model that explains "
+                               "itself: a folder of CSV files, or one .xlsx workbook")
+    init.add_argument("path", metavar="DIR", help="a new folder (or a name ending in .xlsx)")
+    init.add_argument("--xlsx", action="store_true", help="write one workbook, DIR.xlsx, with "
+                      "a 'read me' sheet and drop-down lists")
+    init.set_defaults(handler=cmd_init)
+    conv = commands.add_parser("convert", help="copy a model between a folder and a workbook",
+                               description="copy a model folder to an .xlsx workbook or back, "
+                               "every table (scenarios too) cell for cell")
+    conv.add_argument("source", metavar="SRC", help="model folder or .xlsx workbook")
+    conv.add_argument("target", metavar="DST", help="a folder, or a path ending in .xlsx")
+    conv.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
+    conv.set_defaults(handler=cmd_convert)
     return parser
 
 

@@ -108,6 +108,36 @@ def save(model: Model, path: str | os.PathLike, overwrite: bool = False) -> Path
     return _save_folder(files, path, overwrite)
 
 
+def save_tables(tables: dict[str, pd.DataFrame], path: str | os.PathLike,
+                overwrite: bool = False) -> Path:
+    """Write tables cell for cell (text as `io.read_table` reads it) as a folder of CSV files
+    (`<name>.csv`) or, if `path` ends in .xlsx, one workbook (a sheet per name), safely as
+    `save` writes. A text cell holding a number that reads back as the same text ('25000',
+    '0.2', '-8') is written as a number; any other text as text ('007', '1,250,000', '60k').
+    Used to copy a model between a folder and a workbook without changing a cell."""
+    path = Path(path)
+    if path.suffix.lower() in _NOT_A_FOLDER:
+        raise ModelError(Problem(str(path), None, None, "a model is saved as a folder (a path "
+                                 "without a file extension) or as an .xlsx workbook"))
+    tables = {name: frame.map(_number_or_text) for name, frame in tables.items()}
+    if path.suffix.lower() == ".xlsx":
+        sheets = {name: _frame_rows(frame, f"{path.name}[{name}]", _xlsx_cell)
+                  for name, frame in tables.items()}
+        return _write_atomically(path, lambda target: _write_xlsx(sheets, target), overwrite)
+    files = {f"{name}.csv": _frame_rows(frame, f"{name}.csv", _csv_cell)
+             for name, frame in tables.items()}
+    return _save_folder(files, path, overwrite)
+
+
+def _number_or_text(value):
+    """A cell's text as a float when the float is written back as exactly that text."""
+    if isinstance(value, str) and value.strip() == value and value:
+        number, problem = parse_number(value)
+        if not problem and math.isfinite(number) and _number_text(number) == value:
+            return number
+    return value
+
+
 def model_source(model: Model) -> Path | None:
     """The folder or workbook a model was loaded from, or None (made in memory, or gone)."""
     if model.source.startswith(("<", "random(")):
