@@ -8,9 +8,14 @@ Every case is entered here as the source prints it, and checked twice:
    that answer too: the same actions (and shares) and the same value once value points are
    turned back into the source's unit.
 
-Each published value (a net present worth, person-years of life) is one criterion of weight 1
-on a linear scale, so an action's value points are 100 x (value - baseline) / (scale_max -
-baseline) and one value point is worth (scale_max - baseline) / 100 of the source's unit.
+The cases: mutually exclusive alternatives under a capital budget (Newnan et al.), mutually
+exclusive health interventions under two budgets (Murray et al., WHO), funding levels of a
+health programme (Hillier & Lieberman), and partial funding in a linear programme (Winston).
+
+Each published value (a net present worth, a health benefit, person-years of life) is one
+criterion of weight 1 on a linear scale, so an action's value points are 100 x (value -
+baseline) / (scale_max - baseline) and one value point is worth (scale_max - baseline) / 100
+of the source's unit.
 """
 from __future__ import annotations
 
@@ -129,6 +134,84 @@ def test_newnan_example_17_4_workbench_chooses_one_alternative_per_proposal(budg
     assert in_source_unit(result.objective, NEWNAN_SCALE, NEWNAN_BASELINE) == pytest.approx(
         newnan_npw(NEWNAN_ANSWERS[budget]), abs=1e-6)
     assert result.cost["capital"] == pytest.approx(budget)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mutually exclusive health interventions under two budgets (WHO generalised CEA)
+# ---------------------------------------------------------------------------------------------
+
+# Murray, C.J.L., Evans, D.B., Acharya, A. and Baltussen, R.M.P.M. (2000) Development of WHO
+# guidelines on generalized cost-effectiveness analysis. Health Economics 9(3), 235-251.
+# Table 1: eleven hypothetical interventions in three categories (a1-a4, b1-b3, c1-c4); the
+# interventions of a category are mutually exclusive (alternative ways of tackling one
+# problem), those of different categories independent. Table 4, "Optimal solutions with 2
+# constraints": each intervention's cost split between the current budget (limit 70) and
+# infrastructure (limit 100); the optimum funds b1 and c2, benefit 36.5, with no slack in
+# either budget. Costs and benefits are in the paper's own hypothetical units.
+WHO_INTERVENTIONS = {  # intervention: (current budget, infrastructure, health benefit)
+    "a1": (60, 60, 1), "a2": (80, 60, 5.5), "a3": (90, 80, 3), "a4": (110, 80, 7),
+    "b1": (35, 65, 12), "b2": (60, 60, 17), "b3": (75, 75, 20),
+    "c1": (15, 35, 22), "c2": (35, 35, 24.5), "c3": (50, 70, 29), "c4": (85, 85, 31),
+}
+WHO_TOTAL_COST = {"a1": 120, "a2": 140, "a3": 170, "a4": 190, "b1": 100, "b2": 120,
+                  "b3": 150, "c1": 50, "c2": 70, "c3": 120, "c4": 170}  # Table 1 and 4
+WHO_LIMITS = {"current_budget": 70, "infrastructure": 100}
+WHO_ANSWER, WHO_BENEFIT = ("b1", "c2"), 36.5
+# Health benefit on a scale from 0 to 40 (the default baseline 0 is "not funded"), so one
+# value point is 0.4 units of benefit.
+WHO_SCALE = (0, 40)
+
+
+def who_category(intervention: str) -> str:
+    return f"category_{intervention[0]}"
+
+
+def test_who_generalised_cea_data_give_the_stated_optimum():
+    """Murray, Evans, Acharya & Baltussen (2000), Development of WHO guidelines on generalized
+    cost-effectiveness analysis, Health Economics 9(3), Tables 1 and 4: the two budget shares
+    of each intervention add up to its total cost in Table 1, and the 0-1 programme (at most
+    one intervention per category, both budgets) solved by scipy's milp funds b1 and c2,
+    benefit 36.5, both budgets used up. Without the one-per-category rule c1 and c2 together
+    would be worth 46.5 within both budgets, so the rule decides the answer."""
+    for name, (current, infrastructure, _) in WHO_INTERVENTIONS.items():
+        assert current + infrastructure == WHO_TOTAL_COST[name]
+    names = list(WHO_INTERVENTIONS)
+    amounts = np.array([[row[0] for row in WHO_INTERVENTIONS.values()],
+                        [row[1] for row in WHO_INTERVENTIONS.values()]], dtype=float)
+    benefit = np.array([row[2] for row in WHO_INTERVENTIONS.values()])
+    categories = sorted({who_category(name) for name in names})
+    one_each = np.array([[who_category(name) == c for name in names] for c in categories],
+                        dtype=float)
+
+    def best(rows, limits):
+        solution = milp(-benefit, constraints=LinearConstraint(rows, -np.inf, limits),
+                        integrality=np.ones(len(names)), bounds=Bounds(0, 1))
+        assert solution.success
+        return -solution.fun, tuple(n for n, x in zip(names, solution.x) if x > 0.5), solution
+
+    value, chosen, solution = best(np.vstack([amounts, one_each]),
+                                   [*WHO_LIMITS.values(), *[1] * len(categories)])
+    assert (value, chosen) == (pytest.approx(WHO_BENEFIT), WHO_ANSWER)
+    assert amounts @ solution.x == pytest.approx(list(WHO_LIMITS.values()))
+    assert best(amounts, list(WHO_LIMITS.values()))[:2] == (pytest.approx(46.5), ("c1", "c2"))
+
+
+def test_who_generalised_cea_workbench_funds_the_stated_interventions():
+    """Murray, Evans, Acharya & Baltussen (2000), Development of WHO guidelines on generalized
+    cost-effectiveness analysis, Health Economics 9(3), Table 4, "Optimal solutions with 2
+    constraints": with 70 in the current budget and 100 for infrastructure, b1 and c2 are
+    funded, health benefit 36.5, neither budget has slack. The interventions of a category are
+    versions of one scheme (`option_of`)."""
+    rows = [{"id": name, "value": benefit, "current_budget": current,
+             "infrastructure": infrastructure, "option_of": who_category(name)}
+            for name, (current, infrastructure, benefit) in WHO_INTERVENTIONS.items()]
+    model = published_model(rows, WHO_LIMITS, criterion="health_benefit", scale=WHO_SCALE)
+    result = wb.optimise(model)
+    assert result.found
+    assert sorted(result.selected) == list(WHO_ANSWER)
+    assert in_source_unit(result.objective, WHO_SCALE, None) == pytest.approx(WHO_BENEFIT,
+                                                                              abs=1e-6)
+    assert result.cost == pytest.approx(WHO_LIMITS)
 
 
 # ---------------------------------------------------------------------------------------------
