@@ -131,6 +131,7 @@ def test_newnan_example_17_4_workbench_chooses_one_alternative_per_proposal(budg
     result = wb.optimise(model, limits={"capital": budget})
     assert result.found
     assert sorted(result.selected) == sorted(NEWNAN_ANSWERS[budget])
+    assert result.shares == {alternative: 1.0 for alternative in NEWNAN_ANSWERS[budget]}
     assert in_source_unit(result.objective, NEWNAN_SCALE, NEWNAN_BASELINE) == pytest.approx(
         newnan_npw(NEWNAN_ANSWERS[budget]), abs=1e-6)
     assert result.cost["capital"] == pytest.approx(budget)
@@ -348,6 +349,7 @@ def test_star_oil_workbench_funds_the_stated_shares():
     assert result.found
     assert sorted(result.selected) == sorted(STAR_OIL)
     assert result.shares == pytest.approx(STAR_OIL_SHARES, abs=1e-6)
+    assert result.to_dict()["shares"] == pytest.approx(STAR_OIL_SHARES, abs=1e-6)
     assert in_source_unit(result.objective, STAR_OIL_SCALE, None) == pytest.approx(
         STAR_OIL_NPV, abs=1e-5)
     assert result.cost == pytest.approx(STAR_OIL_CASH, abs=1e-6)
