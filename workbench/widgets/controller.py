@@ -22,7 +22,7 @@ from ..portfolio.rules import forced_actions, whole_horizon_limits
 from ..portfolio.schedule import resource_amounts
 from ..scenarios import (AGREED, Scenario, apply_scenario, load_scenario, load_scenarios,
                          save_scenario, scenario_table, scenario_weights,
-                         stakeholder_weights)
+                         scenarios_save_problem, stakeholder_weights)
 from ..scoring import action_values, normalised_weights
 
 CACHE_SIZE = 64  # portfolios kept per dashboard (one per distinct settings)
@@ -65,6 +65,8 @@ class WhatIf:
         self.settings: Scenario | None = None  # the settings of the portfolio shown
         self.result: PortfolioResult | None = None  # the last good portfolio
         self.problems: list[str] = []  # why the requested settings have no portfolio
+        self.infeasible = False  # True: valid settings that no portfolio fits
+        self.save_problem: str | None = scenarios_save_problem(model)  # why saving is off
         self.baseline: PortfolioResult | None = None
         self.baseline_name = ""
         self._lock = threading.RLock()
@@ -96,13 +98,14 @@ class WhatIf:
             model, options = apply_scenario(self.model, settings)
             result = self._optimise(settings, model, options)
         except WorkbenchError as error:
-            self.problems = _error_lines(error)
+            self.problems, self.infeasible = _error_lines(error), False
             return False
         if not result.found:
             self.problems = result.reasons or [f"no portfolio satisfies every constraint "
                                                f"({result.status})"]
+            self.infeasible = True
             return False
-        self.result, self.settings, self.problems = result, settings, []
+        self.result, self.settings, self.problems, self.infeasible = result, settings, [], False
         return True
 
     def set_limit(self, resource: str, amount: float) -> bool:
@@ -143,9 +146,49 @@ class WhatIf:
     def set_exclude(self, actions) -> bool:
         return self.apply(self.requested.changed(exclude=tuple(actions)))
 
-    def set_horizon(self, years: int | None) -> bool:
-        years = None if years in (None, self.model.horizon) else int(years)
-        return self.apply(self.requested.changed(horizon=years))
+    def set_forced(self, action: str, state: str) -> bool:
+        """Force one action in ('in'), out ('out') or leave it to the optimiser ('')."""
+        include = tuple(a for a in self.requested.include if a != action)
+        exclude = tuple(a for a in self.requested.exclude if a != action)
+        if state == "in":
+            include += (action,)
+        elif state == "out":
+            exclude += (action,)
+        elif state:
+            raise ValueError(f"state {state!r}: expected 'in', 'out' or '' (free)")
+        return self.apply(self.requested.changed(include=include, exclude=exclude))
+
+    def forced(self) -> dict[str, str]:
+        """{action: 'in' / 'out' / 'in (model)' / 'out (model)'} for every forced action: the
+        requested settings' own, then constraints.csv's include and exclude rows."""
+        forced = {**{a: "in" for a in self.requested.include},
+                  **{a: "out" for a in self.requested.exclude}}
+        for actions, mark in zip(forced_actions(self.model), ("in", "out")):
+            for action in sorted(actions):
+                forced[action] = mark + " (model)"
+        return forced
+
+    def set_horizon(self, years: int | None, scale_limits: bool = True) -> bool:
+        """Plan over `years` [years]. scale_limits: multiply every whole-horizon limit in force
+        (resources and funding streams) by new years / old years, so each year keeps what it
+        had; False keeps the totals, which must then last the new number of years."""
+        new = int(years) if years else self.model.horizon
+        old = self.horizon()
+        changes = {"horizon": None if new == self.model.horizon else new}
+        if scale_limits and new != old:
+            factor = new / old
+            limits, streams = {}, {}
+            for resource in self.model.resource_names:
+                limit = self.limit(resource)
+                if limit is not None and not _same(limit * factor, self.model_limit(resource)):
+                    limits[resource] = limit * factor
+            for stream in self.stream_names():
+                limit = self.stream_limit(stream)
+                if limit is not None and not _same(limit * factor,
+                                                   self.model_stream_limit(stream)):
+                    streams[stream] = limit * factor
+            changes.update(limits=limits, stream_limits=streams)
+        return self.apply(self.requested.changed(**changes))
 
     def use_scenario(self, name: str | None) -> bool:
         """Replace every setting by a saved scenario's (None or '': the model as given)."""
@@ -161,7 +204,10 @@ class WhatIf:
     def save(self, name: str, overwrite: bool = False, note: str = ""):
         """Save the requested settings as a named scenario in the model's scenarios.csv."""
         settings = self.requested.changed(name=name, note=note or self.requested.note)
-        path = save_scenario(self.model, settings, overwrite=overwrite)
+        try:
+            path = save_scenario(self.model, settings, overwrite=overwrite)
+        finally:
+            self.save_problem = scenarios_save_problem(self.model)
         self.scenarios = load_scenarios(self.model)
         self.requested = settings
         if self.settings is not None and self.settings.key() == settings.key():
@@ -179,9 +225,16 @@ class WhatIf:
                                   & self.model.funding["year"].isna()]
         return float(rows["limit"].iloc[0]) if len(rows) else None
 
-    def limit(self, resource: str) -> float | None:
-        """The limit the controls ask for [the resource's unit]."""
-        return self.requested.limits.get(resource, self.model_limit(resource))
+    def limit(self, resource: str, settings: Scenario | None = None) -> float | None:
+        """The whole-horizon limit the controls ask for (or `settings` set) [the resource's
+        unit]; None: limited per year only."""
+        settings = settings or self.requested
+        return settings.limits.get(resource, self.model_limit(resource))
+
+    def stream_names(self) -> list[str]:
+        """Funding streams with a whole-horizon limit (the ones the dashboard can move)."""
+        funding = self.model.funding
+        return list(dict.fromkeys(funding.loc[funding["year"].isna(), "stream"]))
 
     def stream_limit(self, stream: str) -> float | None:
         return self.requested.stream_limits.get(stream, self.model_stream_limit(stream))
@@ -195,8 +248,9 @@ class WhatIf:
         weights = self.weights()
         return normalised_weights(weights) if weights.sum() > 0 else None
 
-    def horizon(self) -> int:
-        return self.requested.horizon or self.model.horizon
+    def horizon(self, settings: Scenario | None = None) -> int:
+        """Years planned for by the controls (or by `settings`)."""
+        return (settings or self.requested).horizon or self.model.horizon
 
     def horizon_choices(self) -> list[int]:
         """Horizons worth offering [years]: up to the model's or its longest action's duration."""
@@ -208,17 +262,28 @@ class WhatIf:
 
     def headline(self) -> dict:
         """Value [value points], its split, use of each resource and the change on the baseline."""
+        requested = self.requested
+        common = {
+            "problems": self.problems, "infeasible": self.infeasible,
+            "requested": {"limits": {r: self.limit(r) for r in self.model.resource_names},
+                          "include": list(requested.include),
+                          "exclude": list(requested.exclude),
+                          "horizon": self.horizon()},
+            "model_limits": {r: self.model_limit(r) for r in self.model.resource_names},
+            "model_horizon": self.model.horizon,
+        }
         result = self.result
         if result is None:
-            return {"found": False, "problems": self.problems}
+            return {"found": False, **common}
         baseline = self.baseline
         head = {
             "found": True, "status": result.status, "value": result.value,
-            "cost": result.cost, "limits": {r: self.limit(r) for r in self.model.resource_names},
+            "cost": result.cost,
+            "limits": {r: self.limit(r, self.settings) for r in self.model.resource_names},
             "selected": len(result.selected), "actions": len(self.model.actions),
             "horizon": result.horizon, "warnings": list(result.warnings),
-            "problems": self.problems, "baseline_name": self.baseline_name,
-            "scenario": self.settings.name if self.settings else "",
+            "baseline_name": self.baseline_name,
+            "scenario": self.settings.name if self.settings else "", **common,
         }
         if baseline is not None:
             head["change"] = {

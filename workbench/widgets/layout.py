@@ -10,9 +10,16 @@ import pandas as pd
 from ..errors import WorkbenchError
 from ..model import Model
 from ..scenarios import AGREED, COMBINED, scenario_names, stakeholder_choices
+from ..units import format_amount, resource_label, resource_unit
 from .controller import WhatIf, _error_lines
-from .views import (STYLE, _e, _picture, _Picture, criteria_html, explanation_html,
-                    frontier_html, headline_html, portfolio_html)
+from .views import (PIXELS_PER_INCH, SHARPNESS, STYLE, _e, _picture, _Picture, action_name, criteria_html,
+                    explanation_html, frontier_figure, frontier_html, headline_html,
+                    humanise, portfolio_html, stakeholder_name, stream_label)
+
+PICKER_STATES = (("–", ""), ("in", "in"), ("out", "out"))
+PICKER_TIPS = ("let the optimiser choose", "force in: always funded",
+               "force out: never funded")
+
 
 def _nice_step(top: float) -> float:
     """A round slider step: about 1/200 of the range (1, 2 or 5 times a power of ten)."""
@@ -34,8 +41,83 @@ def _slider(description: str, value: float | None, top: float, tooltip: str = ""
         value=top if value is None else value, min=0.0, max=top, step=step,
         description=description, continuous_update=False, readout=True,
         readout_format=f",.{_decimals(step)}f", tooltip=tooltip,
-        style={"description_width": "150px"}, layout=widgets.Layout(width="98%"))
+        style={"description_width": "150px" if description else "0px"},
+        layout=widgets.Layout(width="98%"))
     return slider
+
+
+class ActionPicker(widgets.VBox):
+    """Force actions in or out: a search box over one list of every action, each with its
+    full name and three buttons (– the optimiser chooses, in, out).
+
+    on_change((action, state)) is called when the lead presses a button (state '' / 'in' /
+    'out').
+    Actions constraints.csv forces are shown with their state and cannot be changed here.
+    """
+
+    def __init__(self, model: Model, fixed: dict[str, str], on_change):
+        super().__init__()
+        self.add_class("wb-picker")
+        self.on_change = on_change
+        self.search = widgets.Text(placeholder="search actions by name, theme or lead",
+                                   continuous_update=True,
+                                   layout=widgets.Layout(width="98%"))
+        self.search.add_class("wb-picker-search")
+        self.search.observe(lambda change: self.filter(change["new"]), names="value")
+        self.summary = widgets.HTML()
+        self.buttons: dict[str, widgets.ToggleButtons] = {}
+        self.rows: dict[str, widgets.HBox] = {}
+        self._words: dict[str, str] = {}
+        for action, row in model.actions.iterrows():
+            name = action_name(model, action)
+            theme, lead = humanise(row.get("theme", "")), str(row.get("lead", "") or "")
+            mark = fixed.get(action, "")
+            buttons = widgets.ToggleButtons(
+                options=PICKER_STATES, value=mark.split(" ")[0] if mark else "",
+                tooltips=list(PICKER_TIPS), disabled=bool(mark),
+                style={"button_width": "34px"}, layout=widgets.Layout(width="auto"))
+            buttons.observe(lambda change, a=action: self._pressed(a, change["new"]),
+                            names="value")
+            rule = " · forced by the model's constraints" if mark else ""
+            label = widgets.HTML(f"<span class='wb-pick-name'>{_e(name)}</span> <span "
+                                 f"class='wb-muted'>{_e(theme)} · {_e(lead)}{rule}</span>",
+                                 layout=widgets.Layout(flex="1 1 auto", width="auto"))
+            line = widgets.HBox([buttons, label], layout=widgets.Layout(width="100%"))
+            line.add_class("wb-pick-row")
+            line.add_class(f"wb-pick-{action}")
+            self.buttons[action], self.rows[action] = buttons, line
+            self._words[action] = " ".join((name, action, theme, lead)).lower()
+        self._fixed = set(fixed)
+        self.list = widgets.VBox(list(self.rows.values()))
+        self.list.add_class("wb-picker-list")
+        self._syncing = False
+        self.children = [self.search, self.summary, self.list]
+        self.show({})
+
+    def _pressed(self, action: str, state: str) -> None:
+        if not self._syncing:
+            self.on_change((action, state))
+
+    def filter(self, text: str) -> None:
+        """Show only the actions whose name, id, theme or lead hold every word typed."""
+        words = text.lower().split()
+        for action, line in self.rows.items():
+            shown = all(word in self._words[action] for word in words)
+            line.layout.display = "" if shown else "none"
+
+    def show(self, forced: dict[str, str]) -> None:
+        """Set every row's buttons to `forced` ({action: 'in' / 'out'}) without calling back."""
+        self._syncing = True
+        try:
+            for action, buttons in self.buttons.items():
+                if action not in self._fixed:
+                    buttons.value = forced.get(action, "")
+        finally:
+            self._syncing = False
+        ins = sum(1 for b in self.buttons.values() if b.value == "in")
+        outs = sum(1 for b in self.buttons.values() if b.value == "out")
+        self.summary.value = (f"<div class='wb-muted wb-picker-summary'>{len(self.buttons)} "
+                              f"actions: {ins} forced in, {outs} forced out</div>")
 
 
 class Dashboard(widgets.VBox):
@@ -91,28 +173,34 @@ class Dashboard(widgets.VBox):
         self.pin_button.on_click(self._guard(self._on_pin))
         from ..frontier import full_need
 
-        self.limit_sliders = {}
+        self.limit_sliders, self.limit_labels = {}, {}
         for resource in model.resource_names:
-            slider = _slider(resource, what_if.limit(resource),
-                             full_need(model, resource, horizon),
-                             f"limit on {resource} over the whole horizon")
+            slider = _slider("", what_if.limit(resource), full_need(model, resource, horizon),
+                             f"limit on {resource_label(model, resource)} over the whole "
+                             "horizon")
             slider.add_class(f"wb-limit-{resource}")
             slider.observe(self._guard(self._on_limit, resource), names="value")
             self.limit_sliders[resource] = slider
+            self.limit_labels[resource] = widgets.HTML()
+            self.limit_labels[resource].add_class(f"wb-limit-label-{resource}")
         self.stream_sliders = {}
-        for row in model.funding[model.funding["year"].isna()].itertuples():
-            limit = what_if.stream_limit(row.stream)
-            slider = _slider(row.stream, limit, max(2 * limit, full_need(model, row.resource,
-                                                                          horizon)),
-                             f"funding stream {row.stream}: limit over the whole horizon")
-            slider.observe(self._guard(self._on_stream, row.stream), names="value")
-            self.stream_sliders[row.stream] = slider
-        names = dict(zip(model.stakeholders.get("stakeholder", []),
-                         model.stakeholders.get("name", model.stakeholders.get("stakeholder", []))))
-        labels = {AGREED: "agreed weights (criteria.csv)",
-                  COMBINED: "all groups combined (weights.csv)"}
+        self.stream_labels = {}
+        resource_of = dict(zip(model.funding["stream"], model.funding["resource"]))
+        for stream in what_if.stream_names():
+            limit = what_if.stream_limit(stream)
+            resource = resource_of[stream]
+            slider = _slider("", limit, max(2 * limit, full_need(model, resource, horizon)),
+                             f"limit on this funding stream over the whole horizon")
+            slider.observe(self._guard(self._on_stream, stream), names="value")
+            self.stream_sliders[stream] = slider
+            unit = resource_unit(model, resource)
+            self.stream_labels[stream] = widgets.HTML(
+                f"<div class='wb-label'>{_e(stream_label(model, stream))}"
+                f"{f' [{_e(unit)}]' if unit else ''}</div>")
+        labels = {AGREED: "the agreed weights (criteria)",
+                  COMBINED: "all stakeholder groups combined"}
         self.stakeholder_picker = widgets.Dropdown(
-            options=[(labels.get(c, f"{names.get(c, c)}'s own weights"), c)
+            options=[(labels.get(c, stakeholder_name(model, c)), c)
                      for c in stakeholder_choices(model)],
             description="Weights of", style={"description_width": "70px"},
             layout=widgets.Layout(width="98%"))
@@ -123,32 +211,35 @@ class Dashboard(widgets.VBox):
         top = max(10.0, 2 * float(max(every)))
         self.weight_sliders, self.weight_shares = {}, {}
         for criterion, name in model.criteria["name"].items():
-            slider = _slider(name, float(model.criteria.at[criterion, "weight"]), top,
-                             f"weight of {criterion} (relative)")
-            slider.layout.width = "82%"
+            slider = _slider("", float(model.criteria.at[criterion, "weight"]), top,
+                             f"weight of {name} (relative)")
             slider.observe(self._guard(self._on_weight, criterion), names="value")
             self.weight_sliders[criterion] = slider
-            self.weight_shares[criterion] = widgets.HTML(layout=widgets.Layout(width="16%"))
-        options = [(f"{name[:48]}", action) for action, name in model.actions["name"].items()]
-        self.include_picker = widgets.SelectMultiple(options=options, rows=6,
-                                                     layout=widgets.Layout(width="98%"))
-        self.exclude_picker = widgets.SelectMultiple(options=options, rows=6,
-                                                     layout=widgets.Layout(width="98%"))
-        self.include_picker.observe(self._guard(self._on_include), names="value")
-        self.exclude_picker.observe(self._guard(self._on_exclude), names="value")
+            self.weight_shares[criterion] = widgets.HTML()
+        self.action_picker = ActionPicker(
+            model, {a: f for a, f in what_if.forced().items() if f.endswith("(model)")},
+            self._guard(self._on_forced))
         choices = what_if.horizon_choices()
         self.horizon_picker = widgets.Dropdown(
             options=[(f"{t} year{'s' if t > 1 else ''}", t) for t in choices],
             description="Horizon", style={"description_width": "60px"},
             layout=widgets.Layout(width="98%", display="" if len(choices) > 1 else "none"))
         self.horizon_picker.observe(self._guard(self._on_horizon), names="value")
+        self.scale_box = widgets.Checkbox(
+            value=True, indent=False, layout=widgets.Layout(width="98%"),
+            description="scale the limits with the horizon (each year keeps what it had)")
+        self.horizon_note = widgets.HTML()
+        self.horizon_note.add_class("wb-horizon-change")
         self.name_box = widgets.Text(placeholder="name, e.g. lean_year",
                                      layout=widgets.Layout(width="98%"))
         self.replace_box = widgets.Checkbox(description="replace a scenario of that name",
                                             indent=False)
         self.save_button = widgets.Button(description="Save scenario", icon="save")
         self.save_button.on_click(self._guard(self._on_save))
+        self.save_note = widgets.HTML()
+        self.save_note.add_class("wb-save-note")
         self.message = widgets.HTML()
+        self._update_saving()
 
     def _build_views(self) -> None:
         heading = widgets.HTML(
@@ -157,8 +248,8 @@ class Dashboard(widgets.VBox):
             "again at once.</div>")
         self.headline_view = widgets.HTML()
         self.headline_view.add_class("wb-headline")
-        self.frontier_view = widgets.HTML(layout=widgets.Layout(width="55%"))
-        self.criteria_view = widgets.HTML(layout=widgets.Layout(width="45%"))
+        self.frontier_view = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.criteria_view = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.timeline_view = widgets.HTML()
         self.portfolio_view = widgets.HTML()
         self.portfolio_view.add_class("wb-portfolio-view")
@@ -169,39 +260,41 @@ class Dashboard(widgets.VBox):
                                                if hint else "")
             return [widgets.HTML(label), *children]
 
-        weights = [widgets.HBox([self.weight_sliders[c], self.weight_shares[c]])
-                   for c in self.weight_sliders]
+        limits = [w for r in self.limit_sliders
+                  for w in (self.limit_labels[r], self.limit_sliders[r])]
+        streams = [w for s in self.stream_sliders
+                   for w in (self.stream_labels[s], self.stream_sliders[s])]
+        weights = [w for c in self.weight_sliders
+                   for w in (self.weight_shares[c], self.weight_sliders[c])]
+        timing = self.horizon_picker.layout.display != "none"
         controls = widgets.VBox([
             *section("Scenario", self.scenario_picker, self.pin_button),
-            *section("Limits", *self.limit_sliders.values(),
-                     hint="over the whole horizon, in each resource's unit"),
-            *(section("Funding streams", *self.stream_sliders.values())
+            *section("Limits", *limits, hint="over the whole horizon"),
+            *(section("Funding streams", *streams, hint="over the whole horizon")
               if self.stream_sliders else []),
             *section("Weights", self.stakeholder_picker, *weights,
-                     hint="relative; the share of the total is shown on the right"),
-            *section("Force in", self.include_picker, hint="ctrl-click to pick several"),
-            *section("Force out", self.exclude_picker),
-            *(section("Timing", self.horizon_picker)
-              if self.horizon_picker.layout.display != "none" else []),
+                     hint="relative; each criterion's share of the total is shown"),
+            *section("Force actions in or out", self.action_picker,
+                     hint="search, then press in or out; – lets the optimiser choose"),
+            *(section("Timing", self.horizon_picker, self.scale_box, self.horizon_note)
+              if timing else []),
             *section("Save these settings", self.name_box, self.replace_box, self.save_button,
-                     self.message),
+                     self.save_note, self.message),
         ], layout=widgets.Layout(width="34%", padding="0 12px 0 0"))
         views = widgets.VBox([
             self.headline_view,
             widgets.HBox([widgets.VBox([widgets.HTML("<h3>Value for money: the efficient "
                                                      "frontier</h3>"), self.frontier_view],
-                                       layout=widgets.Layout(width="55%")),
+                                       layout=widgets.Layout(width="60%")),
                           widgets.VBox([widgets.HTML("<h3>Value by criterion</h3>"),
                                         self.criteria_view],
-                                       layout=widgets.Layout(width="45%"))]),
+                                       layout=widgets.Layout(width="40%"))]),
             self.timeline_view,
             widgets.HTML("<h3>What the choices cost</h3><div class='wb-muted'>Value points "
                          "given up by the actions you forced in or out, and by forcing in each of "
                          "the closest calls left out.</div>"), self.explanation_view,
             widgets.HTML("<h3>The portfolio</h3>"), self.portfolio_view,
         ], layout=widgets.Layout(width="66%"))
-        self.frontier_view.layout.width = "100%"
-        self.criteria_view.layout.width = "100%"
         self.children = [heading, widgets.HBox([controls, views])]
 
     def _set_scenario_options(self) -> None:
@@ -234,16 +327,29 @@ class Dashboard(widgets.VBox):
     def _on_stakeholder(self, choice):
         self._changed(self.controller.set_stakeholder(choice), sync=True)
 
-    def _on_include(self, actions):
-        self._changed(self.controller.set_include(actions))
-
-    def _on_exclude(self, actions):
-        self._changed(self.controller.set_exclude(actions))
+    def _on_forced(self, choice):
+        action, state = choice
+        self._changed(self.controller.set_forced(action, state))
+        self.action_picker.show(self.controller.forced())
 
     def _on_horizon(self, years):
-        self._changed(self.controller.set_horizon(years), sync=True)
+        before = self.controller.horizon()
+        scale = self.scale_box.value
+        found = self.controller.set_horizon(years, scale_limits=scale)
+        after = self.controller.horizon()
+        if after == before:
+            change = ""
+        elif scale:
+            change = (f"The horizon went from {before} to {after} years: every limit was "
+                      f"multiplied by {after}/{before}, so each year keeps what it had.")
+        else:
+            change = (f"The horizon went from {before} to {after} years and the limits stayed "
+                      f"as they were: they must now last {after} years.")
+        self._changed(found, sync=True)
+        self.horizon_note.value = f"<div class='wb-note'>{_e(change)}</div>" if change else ""
 
     def _on_scenario(self, name):
+        self.horizon_note.value = ""
         self._changed(self.controller.use_scenario(name), sync=True)
 
     def _on_pin(self, _button):
@@ -256,7 +362,9 @@ class Dashboard(widgets.VBox):
             path = self.controller.save(name, overwrite=self.replace_box.value)
         except WorkbenchError as error:
             self._show_message("; ".join(_error_lines(error)), problem=True)
+            self._update_saving()
             return
+        self._update_saving()
         self._syncing = True
         try:
             self._set_scenario_options()
@@ -275,6 +383,16 @@ class Dashboard(widgets.VBox):
             self._request_slow()
         else:
             self._update_weight_shares()
+
+    def _update_saving(self) -> None:
+        """Saving is off, with the reason shown, while scenarios.csv cannot be written."""
+        problem = self.controller.save_problem
+        for control in (self.save_button, self.name_box, self.replace_box):
+            control.disabled = problem is not None
+        self.save_button.tooltip = ("save these settings as a scenario in scenarios.csv"
+                                    if problem is None else "saving is off: see the reason")
+        self.save_note.value = ("" if problem is None else
+                                f"<div class='wb-problems'>Saving is off: {_e(problem)}</div>")
 
     def _show_message(self, text: str, problem: bool = False) -> None:
         style = "wb-problems" if problem else "wb-muted"
@@ -298,8 +416,7 @@ class Dashboard(widgets.VBox):
             self.stakeholder_picker.value = what_if.requested.stakeholder
             for criterion, weight in what_if.weights().items():
                 _set_slider(self.weight_sliders[criterion], weight)
-            self.include_picker.value = tuple(what_if.requested.include)
-            self.exclude_picker.value = tuple(what_if.requested.exclude)
+            self.action_picker.show(what_if.forced())
             if what_if.horizon() in [years for _, years in self.horizon_picker.options]:
                 self.horizon_picker.value = what_if.horizon()
             if what_if.requested.name in dict(self.scenario_picker.options).values():
@@ -310,10 +427,12 @@ class Dashboard(widgets.VBox):
 
     def _update_weight_shares(self) -> None:
         shares = self.controller.normalised_weights()
+        names = self.controller.model.criteria["name"]
         for criterion, label in self.weight_shares.items():
             share = "–" if shares is None else f"{100 * shares[criterion]:.0f}%"
-            label.value = (f"<span class='wb-share' title='share of the total weight'>= {share}"
-                           "</span>")
+            label.value = (f"<div class='wb-label'>{_e(names[criterion])} <span "
+                           f"class='wb-share wb-muted' title='share of the total weight'>= "
+                           f"{share} of the total weight</span></div>")
 
     def _render_fast(self) -> None:
         """Headline, table, criteria, frontier marker and timeline for the portfolio shown."""
@@ -322,11 +441,27 @@ class Dashboard(widgets.VBox):
             self.headline_view.value = headline_html(what_if.headline(), what_if.model)
             if what_if.result is not None:
                 self.portfolio_view.value = portfolio_html(
-                    what_if.portfolio_table(), what_if.model, what_if.result.horizon)
+                    what_if.portfolio_table(), what_if.model, what_if.result.horizon,
+                    last=bool(what_if.problems))
                 self.criteria_view.value = criteria_html(what_if.criterion_table())
+            self._render_limit_labels()
             self._render_frontier()
             self._render_timeline()
         self._update_weight_shares()
+
+    def _render_limit_labels(self) -> None:
+        """Each limit's name and unit, over how many years, and per year when more than one."""
+        what_if = self.controller
+        model, years = what_if.model, what_if.horizon()
+        for resource, label in self.limit_labels.items():
+            limit = what_if.limit(resource)
+            text = f"<b>{_e(resource_label(model, resource))}</b>"
+            if years > 1 and limit is not None:
+                text += (f" <span class='wb-muted wb-per-year' data-per-year='{limit / years!r}'>"
+                         f"over {years} years: {_e(format_amount(model, resource, limit))}, "
+                         f"that is {_e(format_amount(model, resource, limit / years))} a year"
+                         "</span>")
+            label.value = f"<div class='wb-label'>{text}</div>"
 
     def _render_frontier(self) -> None:
         view = self.controller.frontier_view()
@@ -336,14 +471,15 @@ class Dashboard(widgets.VBox):
             if drawn is not view.table:
                 picture = self._draw_frontier(view.table)
                 self._picture = (view.table, picture)
-        self.frontier_view.value = frontier_html(picture, view)
+        self.frontier_view.value = frontier_html(picture, view, self.controller.model)
 
     def _draw_frontier(self, table: pd.DataFrame) -> _Picture | None:
         try:
-            from ..plots import plot_frontier
+            import matplotlib  # noqa: F401
         except ImportError:  # charts not available: the view says so
             return None
-        return _picture(plot_frontier(table))
+        return _picture(frontier_figure(table, self.controller.model),
+                        dpi=SHARPNESS * PIXELS_PER_INCH)
 
     def _render_timeline(self) -> None:
         result = self.controller.result

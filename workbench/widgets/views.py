@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..model import Model
-from ..plan import format_amount
+from ..units import format_amount, resource_label, resource_name, resource_unit
 from .controller import EXPLAIN_EVERY_ACTION_UP_TO, FrontierView
 
 STYLE = """<style>
@@ -18,8 +18,13 @@ STYLE = """<style>
 .wb-dash h3 {margin: 10px 0 4px 0; font-size: 14px;}
 .wb-head {background: #f5f7fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px;}
 .wb-big {font-size: 24px; font-weight: 600;}
+.wb-nofit {color: #b71c1c;}
+.wb-last {border-top: 1px dashed #999; margin-top: 8px; padding-top: 6px;}
+.wb-last .wb-big {font-size: 18px; color: #555;}
 .wb-plus {color: #1b5e20;} .wb-minus {color: #b71c1c;}
 .wb-problems {background: #fff4e5; border: 1px solid #f0a030; border-radius: 6px;
+  padding: 6px 10px; margin-top: 6px;}
+.wb-note {background: #e8f0fe; border: 1px solid #8ab4f8; border-radius: 6px;
   padding: 6px 10px; margin-top: 6px;}
 .wb-table {border-collapse: collapse; width: 100%;}
 .wb-table th {text-align: left; border-bottom: 2px solid #999; padding: 2px 6px;}
@@ -31,6 +36,13 @@ STYLE = """<style>
 .wb-bar {background: #5c7cfa; height: 10px; display: inline-block;}
 .wb-bar-base {background: #adb5bd; height: 4px; display: block;}
 .wb-muted {color: #777;}
+.wb-label {font-size: 13px; line-height: 1.3; margin-top: 4px;}
+.wb-picker-list {max-height: 330px; overflow-y: auto; border: 1px solid #d0d7de;
+  border-radius: 4px; padding: 2px 4px;}
+.wb-pick-row {border-bottom: 1px solid #eee; align-items: center;}
+.wb-pick-row .widget-toggle-buttons {flex: 0 0 auto;}
+.wb-pick-row .widget-html-content {line-height: 1.25; white-space: normal;}
+.wb-dash .widget-checkbox .widget-label-basic {white-space: normal;}
 </style>"""
 
 
@@ -43,70 +55,185 @@ def _signed(number: float, digits: int = 1) -> str:
     return text if abs(number) >= 0.5 * 10 ** -digits else f"{0:.{digits}f}"
 
 
-def _amount(amount: float | None, resource: str) -> str:
-    """An amount without its resource's name (the column or label gives it): £ for cost."""
-    if amount is None:
-        return "no limit"
-    return format_amount(amount, resource).removesuffix(f" {resource}")
+# ---------------------------------------------------------------- names for people
+
+
+def humanise(slug) -> str:
+    """A slug from the model as words: 'voice_and_governance' -> 'Voice and governance'
+    (text that already reads as words is left as it is)."""
+    text = str(slug)
+    if text and text == text.lower() and " " not in text:
+        text = text.replace("_", " ")
+        return text[0].upper() + text[1:]
+    return text
+
+
+def action_name(model: Model, action: str) -> str:
+    """An action's name from actions.csv (its id only if it has none)."""
+    name = model.actions["name"].get(action)
+    return str(name) if isinstance(name, str) and name.strip() else humanise(action)
+
+
+def action_names(model: Model, actions) -> str:
+    return ", ".join(action_name(model, a) for a in actions)
+
+
+def stream_label(model: Model, stream: str) -> str:
+    """A funding stream as people know it: its description in funding.csv."""
+    rows = model.funding.loc[model.funding["stream"] == stream]
+    if "description" in rows.columns:
+        for text in rows["description"]:
+            if isinstance(text, str) and text.strip():
+                return text.strip()
+    return humanise(stream)
+
+
+def stakeholder_name(model: Model, stakeholder: str) -> str:
+    """A stakeholder group's name from stakeholders.csv."""
+    table = model.stakeholders
+    if "name" in table.columns and "stakeholder" in table.columns:
+        for name in table.loc[table["stakeholder"] == stakeholder, "name"]:
+            if isinstance(name, str) and name.strip():
+                return name.strip()
+    return humanise(stakeholder)
+
+
+def _amount(model: Model, resource: str, amount: float | None) -> str:
+    """An amount with its unit ('£25,000', '1.5 FTE'); None: 'no limit'."""
+    return "no limit" if amount is None else format_amount(model, resource, amount)
+
+
+def _signed_amount(model: Model, resource: str, amount: float) -> str:
+    if abs(amount) < 1e-9:  # sums of floats leave dust such as 8.9e-16
+        amount = 0.0
+    text = _amount(model, resource, abs(amount))
+    return ("+" if amount > 0 else "-" if amount < 0 else "±") + text
+
+
+def _years(count: int) -> str:
+    return f"{count} year{'s' if count != 1 else ''}"
+
+
+# ---------------------------------------------------------------- the headline
 
 
 def headline_html(head: dict, model: Model) -> str:
-    """Value, split, use of each resource, change on the baseline, and any problem."""
+    """The headline: the portfolio's value and use of each resource with its change on the
+    baseline; when no portfolio fits the settings, that first, with the reasons, and the last
+    portfolio that fitted labelled as such; and what a horizon other than the model's did."""
     parts = ['<div class="wb-head">']
-    if not head["found"]:
+    problems = head["problems"]
+    if problems:
+        title = ("No portfolio fits these settings" if head["infeasible"]
+                 else "These settings cannot be used")
+        items = "".join(f"<li>{_e(p)}</li>" for p in problems)
+        asked = _asked_for(head, model)
+        parts.append(f'<div class="wb-big wb-nofit">{title}</div>'
+                     f'<div class="wb-problems"><b>Why:</b><ul class="wb-reasons">{items}</ul>'
+                     + (f'<div class="wb-asked">You asked for: {_e(asked)}.</div>' if asked
+                        else "")
+                     + "<div>Loosen a limit or release a forced action to find a portfolio "
+                       "again.</div></div>")
+    if head["found"]:
+        if problems:
+            parts.append('<div class="wb-last"><div class="wb-last-title"><b>Last portfolio '
+                         'that fitted</b> (the settings before your change; it is not a '
+                         'portfolio for the settings above)</div>')
+        parts.append(_portfolio_lines(head, model, last=bool(problems)))
+        if problems:
+            parts.append("</div>")
+    elif not problems:
         parts.append('<div class="wb-big">No portfolio yet</div>')
-    else:
-        value = head["value"]
-        parts.append(f'<div class="wb-big"><span class="wb-value" data-value="{value["total"]!r}">'
-                     f'{value["total"]:,.1f}</span> value points</div>')
-        years = "" if head["horizon"] == 1 else f" over {head['horizon']} years"
-        parts.append(f'<div>standalone {value["standalone"]:,.1f} + synergy '
-                     f'{value["synergy"]:,.1f} + critical mass {value["critical_mass"]:,.1f}; '
-                     f'{head["selected"]} of {head["actions"]} actions{years}</div>')
-        uses = []
-        for resource, used in head["cost"].items():
-            limit = head["limits"].get(resource)
-            uses.append(f'<span class="wb-cost" data-resource="{_e(resource)}" '
-                        f'data-amount="{used!r}">{_e(resource)} {_e(_amount(used, resource))}'
-                        f' of {_e(_amount(limit, resource))}</span>')
-        parts.append("<div>" + " &nbsp;|&nbsp; ".join(uses) + "</div>")
-        change = head.get("change")
-        if change is not None:
-            gain = change["value"]
-            tone = "wb-plus" if gain > 1e-9 else "wb-minus" if gain < -1e-9 else ""
-            costs = ", ".join(f"{_e(r)} {_e(_signed_amount(v, r))}"
-                              for r, v in change["cost"].items())
-            parts.append(f'<div class="wb-change">Against the baseline '
-                         f'({_e(head["baseline_name"])}): <b class="{tone}">{_signed(gain)} '
-                         f'value points</b>, {costs}; {len(change["added"])} added, '
-                         f'{len(change["dropped"])} dropped</div>')
-        for warning in head["warnings"]:
-            parts.append(f'<div class="wb-muted">{_e(warning)}</div>')
-    if head["problems"]:
-        items = "".join(f"<li>{_e(p)}</li>" for p in head["problems"])
-        kept = " The portfolio shown is the last one that worked." if head["found"] else ""
-        parts.append(f'<div class="wb-problems"><b>No portfolio satisfies these settings.</b>'
-                     f"{kept}<ul>{items}</ul></div>")
+    note = horizon_note(head, model)
+    if note:
+        parts.append(f'<div class="wb-note wb-horizon-note">{_e(note)}</div>')
     parts.append("</div>")
     return "".join(parts)
 
 
-def _signed_amount(amount: float, resource: str) -> str:
-    if abs(amount) < 1e-9:  # sums of floats leave dust such as 8.9e-16
-        amount = 0.0
-    text = _amount(abs(amount), resource)
-    return ("+" if amount > 0 else "-" if amount < 0 else "±") + text
+def _portfolio_lines(head: dict, model: Model, last: bool) -> str:
+    value = head["value"]
+    parts = [f'<div class="wb-big"><span class="wb-value" data-value="{value["total"]!r}">'
+             f'{value["total"]:,.1f}</span> value points</div>']
+    years = "" if head["horizon"] == 1 else f" over {head['horizon']} years"
+    parts.append(f'<div>standalone {value["standalone"]:,.1f} + synergy '
+                 f'{value["synergy"]:,.1f} + critical mass {value["critical_mass"]:,.1f}; '
+                 f'{head["selected"]} of {head["actions"]} actions{years}</div>')
+    within = "within its limit then of" if last else "of"
+    uses = []
+    for resource, used in head["cost"].items():
+        limit = head["limits"].get(resource)
+        uses.append(f'<span class="wb-cost" data-resource="{_e(resource)}" '
+                    f'data-amount="{used!r}">{_e(resource_name(model, resource))} '
+                    f'{_e(_amount(model, resource, used))} {within} '
+                    f'{_e(_amount(model, resource, limit))}</span>')
+    parts.append("<div>" + " &nbsp;|&nbsp; ".join(uses) + "</div>")
+    change = head.get("change")
+    if change is not None:
+        gain = change["value"]
+        tone = "wb-plus" if gain > 1e-9 else "wb-minus" if gain < -1e-9 else ""
+        costs = ", ".join(f"{_e(resource_name(model, r))} {_e(_signed_amount(model, r, v))}"
+                          for r, v in change["cost"].items())
+        parts.append(f'<div class="wb-change">Against the baseline '
+                     f'({_e(head["baseline_name"])}): <b class="{tone}">{_signed(gain)} '
+                     f'value points</b>, {costs}; {len(change["added"])} added, '
+                     f'{len(change["dropped"])} dropped</div>')
+    for warning in head["warnings"]:
+        parts.append(f'<div class="wb-muted">{_e(warning)}</div>')
+    return "".join(parts)
 
 
-def portfolio_html(table: pd.DataFrame, model: Model, horizon: int) -> str:
-    """The portfolio table: funded actions first, added and dropped ones highlighted."""
+def _asked_for(head: dict, model: Model) -> str:
+    """The requested settings that differ from the model's, in names and units."""
+    asked = head["requested"]
+    parts = []
+    for resource, limit in asked["limits"].items():
+        own = head["model_limits"].get(resource)
+        if limit is not None and (own is None or abs(limit - own) > 1e-9 * max(1.0, abs(own))):
+            parts.append(f"{resource_name(model, resource)} at most "
+                         f"{_amount(model, resource, limit)} (the model's limit: "
+                         f"{_amount(model, resource, own)})")
+    if asked["include"]:
+        parts.append("forced in: " + action_names(model, asked["include"]))
+    if asked["exclude"]:
+        parts.append("forced out: " + action_names(model, asked["exclude"]))
+    if asked["horizon"] != head["model_horizon"]:
+        parts.append(f"a horizon of {_years(asked['horizon'])}")
+    return "; ".join(parts)
+
+
+def horizon_note(head: dict, model: Model) -> str:
+    """When the controls plan over other years than the model: each whole-horizon limit in
+    force, in all and a year, against the model's own, so a lead sees what the change did."""
+    years, own_years = head["requested"]["horizon"], head["model_horizon"]
+    if years == own_years:
+        return ""
+    parts = []
+    for resource, limit in head["requested"]["limits"].items():
+        if limit is None:
+            continue
+        own = head["model_limits"].get(resource)
+        parts.append(f"{resource_name(model, resource)} {_amount(model, resource, limit)} in "
+                     f"all, {_amount(model, resource, limit / years)} a year (the model: "
+                     f"{_amount(model, resource, own)} for {_years(own_years)})")
+    limits = ("; the limits: " + "; ".join(parts)) if parts else ""
+    return (f"Planning for {_years(years)} instead of the model's {own_years}{limits}. "
+            "Value points are an average over the years, so a longer horizon with the same "
+            "totals buys less each year.")
+
+
+def portfolio_html(table: pd.DataFrame, model: Model, horizon: int, last: bool = False) -> str:
+    """The portfolio table: funded actions first, added and dropped ones highlighted.
+
+    last: the portfolio is the last one that fitted, not one for the settings asked for."""
     resources = model.resource_names
     selected = ";".join(sorted(table.index[table["selected"]]))
-    head = ["", "action", "theme", "lead", "value"] + resources
+    head = ["", "action", "theme", "lead", "value [value points]"]
+    head += [resource_label(model, r) for r in resources]
+    numeric = {"value [value points]", "start", *head[5:]}
     if horizon > 1:
         head.insert(2, "start")
-    cells = "".join(f'<th class="{"num" if h in ("value", "start", *resources) else ""}">'
-                    f"{_e(h)}</th>" for h in head)
+    cells = "".join(f'<th class="{"num" if h in numeric else ""}">{_e(h)}</th>' for h in head)
     rows = []
     for action, row in table.iterrows():
         classes = ["wb-in" if row["selected"] else "wb-out"]
@@ -117,19 +244,22 @@ def portfolio_html(table: pd.DataFrame, model: Model, horizon: int) -> str:
         if row["forced"]:
             note = (note + " " if note else "") + f"forced {row['forced']}"
         cells_row = [f"<td>{mark}</td>",
-                     f'<td title="{_e(action)}">{_e(row["name"])}'
+                     f'<td>{_e(row["name"])}'
                      f'{f" <i class=wb-muted>({_e(note)})</i>" if note else ""}</td>']
         if horizon > 1:
             start = row["start_year"]
             cells_row.append(f'<td class="num">{"" if pd.isna(start) else int(start)}</td>')
-        cells_row += [f"<td>{_e(row['theme'])}</td>", f"<td>{_e(row['lead'])}</td>",
+        cells_row += [f"<td>{_e(humanise(row['theme']))}</td>", f"<td>{_e(row['lead'])}</td>",
                       f'<td class="num">{row["value"]:.1f}</td>']
-        cells_row += [f'<td class="num">{_e(_amount(row[r], r))}</td>' for r in resources]
+        cells_row += [f'<td class="num">{_e(_amount(model, r, row[r]))}</td>'
+                      for r in resources]
         rows.append(f'<tr class="{" ".join(classes)}" data-action="{_e(action)}">'
                     + "".join(cells_row) + "</tr>")
     caption = ("value: standalone value points under the weights in force; amounts: set-up "
                "plus one year's running amount")
-    return (f'<table class="wb-table wb-portfolio" data-selected="{_e(selected)}">'
+    warning = ('<div class="wb-problems wb-last-portfolio">No portfolio fits the settings '
+               'asked for: this is the last portfolio that fitted.</div>' if last else "")
+    return (f'{warning}<table class="wb-table wb-portfolio" data-selected="{_e(selected)}">'
             f"<thead><tr>{cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             f'<div class="wb-muted">{caption}</div>')
 
@@ -195,16 +325,96 @@ class _Picture:
     x_range: tuple[float, float]
 
 
-def _picture(figure) -> _Picture:
+FRONTIER_SIZE = (6.0, 3.8)  # inches: the frontier chart as the dashboard shows it
+PIXELS_PER_INCH = 80  # CSS pixels per inch of a figure on the page
+SHARPNESS = 2  # image pixels per CSS pixel (sharp on high-density screens)
+SMALLEST_TEXT_PX = 10  # CSS pixels: no chart text is smaller
+
+
+def _picture(figure, dpi: float = PIXELS_PER_INCH) -> _Picture:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
+    figure.savefig(buffer, format="png", dpi=dpi)
     axes = figure.axes[0]
     box = axes.get_position()
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     return _Picture(uri, box.x0, box.width, box.y0, box.height, tuple(axes.get_xlim()))
 
 
-def frontier_html(picture: _Picture | None, view: FrontierView) -> str:
+def frontier_figure(table: pd.DataFrame, model: Model):
+    """`plots.plot_frontier` at the dashboard's size: every text at least SMALLEST_TEXT_PX
+    on the page, clusters and axes named as people know them, cluster labels kept apart."""
+    from matplotlib.text import Annotation
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    from ..plots import as_text, plot_frontier
+
+    resource = table.attrs.get("resource", model.resource_names[0])
+    named = table.assign(jump_clusters=[
+        ";".join(humanise(c) for c in str(clusters).split(";") if c)
+        if isinstance(clusters, str) else clusters for clusters in table["jump_clusters"]])
+    named.attrs = dict(table.attrs)
+    figure = plot_frontier(named)
+    figure.set_size_inches(*FRONTIER_SIZE)
+    axes = figure.axes[0]
+    axes.set_xlabel(as_text(f"{resource_label(model, resource)}: limit over the whole horizon"))
+    axes.xaxis.set_major_formatter(FuncFormatter(
+        lambda amount, _: as_text(format_amount(model, resource, amount))))
+    axes.xaxis.set_major_locator(MaxNLocator(4))
+    smallest = SMALLEST_TEXT_PX * 72 / PIXELS_PER_INCH + 0.05  # points
+    axes.tick_params(labelsize=max(smallest, 9.5))
+    for text in figure.findobj(lambda artist: hasattr(artist, "get_fontsize")
+                               and hasattr(artist, "set_fontsize")):
+        if text.get_fontsize() < smallest:
+            text.set_fontsize(smallest)
+    if axes.get_legend() is not None:  # the caption under the chart says it (frontier_html)
+        axes.get_legend().remove()
+    labels = [text for text in axes.texts
+              if isinstance(text, Annotation) and text.arrow_patch is not None]
+    _spread(figure, axes, labels)
+    return figure
+
+
+def _spread(figure, axes, labels) -> None:
+    """Place annotation labels where none overlaps another or crosses the axes' edge: below
+    and right of their point (under a rising frontier), else above and left, else below and
+    left, each tried nearest first; failing all, where they overlap least."""
+    for label in labels:
+        label.set_in_layout(False)
+        label.set_annotation_clip(False)
+    figure.draw_without_rendering()
+    renderer = figure.canvas.get_renderer()
+    frame = axes.get_window_extent(renderer)
+    taken = []
+    for label in sorted(labels, key=lambda text: text.xy[0]):
+        step = label.get_window_extent(renderer).height * 72 / figure.dpi + 3  # points
+        candidates = [("left", 10, -(12 + k * step) - step) for k in range(16)]
+        candidates += [("right", -10, 12 + k * step) for k in range(16)]
+        candidates += [("right", -10, -(12 + k * step) - step) for k in range(16)]
+        best = None
+        for align, dx, dy in candidates:
+            label.set_horizontalalignment(align)
+            label.xyann = (dx, dy)
+            box = label.get_window_extent(renderer)
+            clash = sum(_overlap(box, other) for other in taken) + (
+                box.width * box.height - _overlap(box, frame))
+            if best is None or clash < best[0]:
+                best = (clash, align, dx, dy)
+            if clash <= 0:
+                break
+        _, align, dx, dy = best
+        label.set_horizontalalignment(align)
+        label.xyann = (dx, dy)
+        taken.append(label.get_window_extent(renderer).padded(2))
+
+
+def _overlap(one, other) -> float:
+    """The area two boxes share [display pixels squared]."""
+    width = min(one.x1, other.x1) - max(one.x0, other.x0)
+    height = min(one.y1, other.y1) - max(one.y0, other.y0)
+    return max(width, 0.0) * max(height, 0.0)
+
+
+def frontier_html(picture: _Picture | None, view: FrontierView, model: Model) -> str:
     """The frontier image with the budget in force marked by a line laid over it."""
     if picture is None:
         return "<div class='wb-muted'>Working out the efficient frontier…</div>"
@@ -220,8 +430,14 @@ def frontier_html(picture: _Picture | None, view: FrontierView) -> str:
                   f"height:{100 * picture.height:.2f}%;border-left:2px dashed #d62728'></div>"
                   f"<div style='position:absolute;left:{left:.2f}%;top:{top:.2f}%;"
                   "font-size:11px;color:#d62728;padding-left:4px'>now: "
-                  f"{_e(format_amount(budget, view.resource))}</div>")
+                  f"{_e(format_amount(model, view.resource, budget))}</div>")
     stale = "" if view.current else (
         "<div class='wb-muted'>Updating the frontier for the new settings…</div>")
-    return (f"<div style='position:relative;width:100%'><img src='{picture.uri}' "
-            f"style='width:100%;display:block' alt='efficient frontier'/>{marker}</div>{stale}")
+    width = FRONTIER_SIZE[0] * PIXELS_PER_INCH
+    return (f"<div style='position:relative;display:inline-block;width:{width:.0f}px;"
+            f"max-width:100%'><img src='{picture.uri}' style='width:100%;display:block' "
+            f"alt='efficient frontier'/>{marker}</div>"
+            "<div class='wb-muted'><span style='color:#1565c0'>Blue steps</span>: the most "
+            "value each limit buys; <span style='color:#ef6c00'>&#9650;</span>: a "
+            "critical-mass cluster becomes affordable (named there); red line: the limit "
+            f"now.</div>{stale}")
