@@ -101,13 +101,153 @@ def test_optimise_text(capsys):
 
 def test_text_shows_the_limit_in_force(capsys):
     """`--limit` replaces the model's limit, and the text says the one that was used."""
+    used = optimise_json(capsys, "--limit", "cost=500000")["cost"]["cost"]
     code, out, _ = run(capsys, "optimise", EXAMPLE, "--limit", "cost=500000")
     assert code == 0
-    cost_line = next(line for line in out.splitlines() if line.startswith("cost: "))
-    assert cost_line.endswith(" of 500,000")
+    assert (f"  Money: £{used:,.0f} of £500,000 ({used / 5000:.0f}%); this run's limit, "
+            "the model's is £680,000") in out.splitlines()
+    used = optimise_json(capsys)["cost"]["cost"]
     code, out, _ = run(capsys, "optimise", EXAMPLE)
-    assert next(line for line in out.splitlines() if line.startswith("cost: ")).endswith(
-        " of 680,000")
+    assert f"  Money: £{used:,.0f} of £680,000 ({used / 6800:.0f}%)" in out.splitlines()
+
+
+def _money(text: str) -> float:
+    assert text.startswith("£"), text
+    return float(text[1:].replace(",", ""))
+
+
+def _action_rows(out: str) -> tuple[list[str], list[list[str]], list[str]]:
+    """The header, the action rows and the total row of `optimise`'s table (split on 2+
+    spaces, so names with single spaces stay whole)."""
+    import re
+
+    lines = out.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("selected ("))
+    header = re.split(r"\s{2,}", lines[start + 1].strip())
+    rows = [re.split(r"\s{2,}", line.strip()) for line in lines[start + 2:]]
+    end = next(k for k, row in enumerate(rows) if row[0] == "total")
+    return header, rows[:end], rows[end]
+
+
+def test_optimise_text_for_people(capsys):
+    """Amounts with units and separators, per-action columns (set-up included) that add up to
+    the headline, value per action, the funding split by stream with descriptions, and the
+    next commands."""
+    result = optimise_json(capsys)
+    code, out, err = run(capsys, "optimise", EXAMPLE)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    value = result["value"]
+    assert lines[1] == (f"value: {value['total']:,.1f} value points = "
+                        f"{value['standalone']:,.1f} standalone + {value['synergy']:,.1f} "
+                        f"synergy + {value['critical_mass']:,.1f} critical mass")
+    assert lines[2] == "limits in force (used of limit):"
+    staff = result["cost"]["staff_fte"]
+    assert lines[4] == f"  Staff time: {staff:g} FTE of 5.5 FTE ({staff / 0.055:.0f}%)"
+    header, rows, total = _action_rows(out)
+    assert header == ["action", "name", "theme", "lead", "Money [£]", "Staff time [FTE]",
+                      "value [value points]"]
+    assert [row[0] for row in rows] == result["selected"]
+    money = [_money(row[4]) for row in rows]
+    assert sum(money) == pytest.approx(result["cost"]["cost"])  # set-up included
+    assert _money(total[1]) == pytest.approx(result["cost"]["cost"])
+    assert total[2] == f"{staff:g} FTE"
+    assert sum(float(row[5].removesuffix(" FTE")) for row in rows) == pytest.approx(staff)
+    assert sum(float(row[6]) for row in rows) == pytest.approx(value["standalone"], abs=0.1 *
+                                                                 len(rows))
+    assert total[3] == f"{value['standalone']:,.1f}"
+    setup = {"awareness_campaign": "£70,000"}  # £60,000 a year plus £10,000 set-up
+    assert all(row[4] == setup[row[0]] for row in rows if row[0] in setup)
+    streams = {row["stream"]: row for row in result["funding_by_stream"]}
+    assert sum(row["used"] for row in streams.values()) == pytest.approx(result["cost"]["cost"])
+    at = lines.index("funding by stream (the optimiser's split; used of limit):")
+    grant = streams["public_health_grant"]
+    assert lines[at + 1:at + 3] == [
+        f"  public_health_grant: £{grant['used']:,.0f} of £330,000",
+        "      Public health grant (ring-fenced): any action that improves the public's "
+        "mental health."]
+    assert lines[-5:] == [
+        "next:",
+        f"  workbench plan {EXAMPLE} --out plan.xlsx",
+        "      the action plan as a workbook for the action group",
+        f"  workbench frontier {EXAMPLE}",
+        "      what more or less Money would buy"]
+
+
+def test_optimise_text_carries_the_run_into_the_next_commands(capsys):
+    code, out, _ = run(capsys, "optimise", EXAMPLE, "--scenario", "lean_year",
+                       "--limit", "staff_fte=4")
+    assert code == 0
+    assert out.splitlines()[-4] == (f"  workbench plan {EXAMPLE} --scenario lean_year "
+                                    "--limit staff_fte=4 --out plan.xlsx")
+    assert out.splitlines()[-2] == (f"  workbench frontier {EXAMPLE} --scenario lean_year "
+                                    "--limit staff_fte=4")
+    assert "  Staff time: " in out and "this run's limit, the model's is 5.5 FTE" in out
+
+
+def test_optimise_json_adds_units_limits_and_funding(capsys):
+    result = optimise_json(capsys, "--limit", "cost=500000")
+    assert result["resources"] == {"cost": {"name": "Money", "unit": "£"},
+                                   "staff_fte": {"name": "Staff time", "unit": "FTE"}}
+    limits = {row["resource"]: row for row in result["limits_in_force"]}
+    assert limits["cost"]["limit"] == 500_000
+    assert limits["cost"]["used"] == pytest.approx(result["cost"]["cost"])
+    assert {row["stream"] for row in result["funding_by_stream"]} >= {"public_health_grant"}
+    assert all(row["used"] <= row["limit"] + 1e-6 for row in result["funding_by_stream"])
+
+
+def test_a_model_without_units_shows_its_resource_ids(capsys, tmp_path):
+    """Nothing assumes a currency: a resource without a unit shows its id after the amount."""
+    from workbench.examples import random_model
+    from workbench.export import save
+
+    folder = save(random_model(6, seed=3), tmp_path / "model")
+    code, out, err = run(capsys, "optimise", folder, "--json")
+    result = json.loads(out)
+    code, out, err = run(capsys, "optimise", folder)
+    assert code == 0, err
+    used = result["cost"]["cost"]
+    limit = result["limits_in_force"][0]["limit"]
+    assert f"  cost: {used:,.0f} cost of {limit:,.0f} cost ({100 * used / limit:.0f}%)" in (
+        out.splitlines())
+    assert "£" not in out
+
+
+def test_frontier_marks_the_current_limit_and_skips_infeasible_levels(capsys):
+    code, out, _ = run(capsys, "frontier", EXAMPLE, "--points", "5", "--json")
+    levels = json.loads(out)["levels"]
+    feasible = [level for level in levels if level["value"] is not None]
+    missing = len(levels) - len(feasible)
+    assert missing >= 1  # budget 0 cannot meet the theme minimums
+    code, out, _ = run(capsys, "frontier", EXAMPLE, "--points", "5")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == ("frontier of Money [£]: best value [value points] at an even grid of "
+                        "5 levels; * = a critical-mass cluster becomes affordable")
+    assert lines[1] == (f"{missing} level{'s' * (missing != 1)} below "
+                        f"£{feasible[0]['budget']:,.0f} {'have' if missing != 1 else 'has'} "
+                        "no portfolio that satisfies every constraint: not shown")
+    assert lines[2] == "> = what the current limit of £680,000 buys"
+    rows = lines[4:]
+    assert len(rows) == len(feasible)
+    marked = max(level["budget"] for level in feasible if level["budget"] <= 680_000)
+    assert [row.split()[1] for row in rows if row.startswith(">")] == [f"£{marked:,.0f}"]
+    assert [row.split()[0] for row in rows if not row.startswith(">")] == [
+        f"£{level['budget']:,.0f}" for level in feasible if level["budget"] != marked]
+
+
+def test_frontier_marks_the_limit_given_on_the_command_line(capsys):
+    code, out, _ = run(capsys, "frontier", EXAMPLE, "--points", "5", "--limit", "cost=300000",
+                       "--json")
+    data = json.loads(out)
+    assert data["current_limit"] == 300_000
+    assert (data["name"], data["unit"]) == ("Money", "£")
+    marked = max(level["budget"] for level in data["levels"]
+                 if level["value"] is not None and level["budget"] <= 300_000)
+    code, out, _ = run(capsys, "frontier", EXAMPLE, "--points", "5", "--limit", "cost=300000")
+    assert "> = what the current limit of £300,000 buys" in out.splitlines()
+    assert [line.split()[1] for line in out.splitlines() if line.startswith(">  ")] == [
+        f"£{marked:,.0f}"]
 
 
 def test_limit_option_tightens_the_budget(capsys):

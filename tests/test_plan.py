@@ -14,6 +14,7 @@ from workbench.cli import main
 from workbench.examples import random_model, random_tables
 from workbench.export import write_table
 from workbench.plan import action_plan, funding_text
+from workbench.plan_workbook import excel_format, plan_summary, write_plan
 from workbench.portfolio.schedule import action_timing
 
 HYPERLINK = '=HYPERLINK("http://example.invalid","click")'
@@ -152,11 +153,17 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path, example_model, monkeypat
 def test_plan_command_writes_the_optimised_portfolio(tmp_path, example_folder, capsys):
     out = tmp_path / "plan.xlsx"
     assert main(["plan", str(example_folder), "--out", str(out)]) == 0
-    plan = pd.read_excel(out)
+    table = pd.read_excel(out, sheet_name="plan")
+    plan, total = table.iloc[:-1], table.iloc[-1]
     expected = wb.optimise(wb.load(example_folder))
     assert sorted(plan["id"]) == sorted(expected.selected)
     assert plan["cost_y1"].sum() == pytest.approx(expected.cost["cost"])
-    assert "written to" in capsys.readouterr().out
+    assert (total["id"], total["cost_y1"]) == ("total", pytest.approx(expected.cost["cost"]))
+    assert capsys.readouterr().out.splitlines() == [
+        f"action plan of {len(plan)} actions over 1 year written to {out}, with a total row "
+        "and a summary sheet (value, limits, funding streams, scenario, the model's SHA-256)",
+        f"value: {expected.objective:,.1f} value points; Money £{expected.cost['cost']:,.0f}; "
+        f"Staff time {expected.cost['staff_fte']:g} FTE"]
 
 
 def test_plan_command_limits_horizon_and_overwrite(tmp_path, example_folder, capsys):
@@ -186,3 +193,137 @@ def test_plan_command_bad_arguments(tmp_path, example_folder, capsys):
     assert "--horizon 0: the plan needs at least 1 year" in capsys.readouterr().err
     assert main(["plan", str(example_folder), "--out", str(tmp_path / "p.pdf")]) == 2
     assert "a table is written as a .csv or .xlsx file, not '.pdf'" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- units and the workbook
+
+
+def test_funding_text_in_the_streams_units(example_model):
+    """A stream paying staff time shows FTE; nothing assumes money or a resource called cost."""
+    import dataclasses
+
+    funding = pd.concat([example_model.funding, pd.DataFrame([{
+        "stream": "secondments", "resource": "staff_fte", "limit": 2.0, "themes": (),
+        "actions": (), "description": "staff lent by partners"}])], ignore_index=True)
+    model = dataclasses.replace(example_model, funding=funding)
+    split = pd.DataFrame({"action": ["peer_support"] * 2,
+                          "stream": ["secondments", "public_health_grant"],
+                          "year": [1, 1], "amount": [0.25, 30000.0]})
+    assert funding_text(split, model, "peer_support") == (
+        "public_health_grant £30,000; secondments 0.25 FTE")
+
+
+def test_excel_formats_carry_the_unit():
+    assert excel_format("£") == '"£"#,##0'
+    assert excel_format("FTE", "#,##0.0#") == '#,##0.0# "FTE"'
+    assert excel_format("") == "#,##0"
+    assert excel_format('in"ch') == '#,##0 "inch"'
+
+
+def _sheet_rows(sheet) -> list[list]:
+    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+def test_plan_workbook_formats_totals_and_summary(tmp_path, example_folder):
+    model = wb.load(example_folder)
+    result = wb.optimise(model, horizon=2, limits={"cost": 500_000})
+    path = write_plan(result, model, tmp_path / "plan.xlsx",
+                      options=wb.run_options(model, horizon=2, limits={"cost": 500_000}),
+                      scenario="my_case")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["plan", "summary"]
+    sheet = book["plan"]
+    plan = action_plan(result, model)
+    rows = _sheet_rows(sheet)
+    header, body, total = rows[0], rows[1:-1], rows[-1]
+    assert header == list(plan.columns) and len(body) == len(plan)
+    column = {name: k for k, name in enumerate(header)}
+    for name in ("cost_y1", "cost_y2", "staff_fte_y1", "staff_fte_y2"):
+        resource, year = name.rsplit("_y", 1)
+        assert total[column[name]] == pytest.approx(result.cost_by_year.at[resource, int(year)])
+    assert total[column["id"]] == "total"
+    cells = {cell.column_letter: cell for cell in sheet[2]}
+    letter = {name: sheet.cell(1, k + 1).column_letter for name, k in column.items()}
+    assert cells[letter["cost_y1"]].number_format == '"£"#,##0'
+    assert cells[letter["staff_fte_y2"]].number_format == '#,##0.0# "FTE"'
+    assert cells[letter["cost_y1"]].data_type == "n"  # numbers stay numbers
+    assert sheet.cell(len(rows), 1).font.bold and sheet.cell(1, 1).font.bold
+    assert sheet.freeze_panes == "C2"
+    longest_name = max(len(n) for n in plan["name"])
+    assert sheet.column_dimensions[letter["name"]].width == min(50, longest_name + 2)
+    assert sheet.column_dimensions[letter["cost_y1"]].width >= len("£500,000")
+    streams = result.funding.groupby("stream")["amount"].sum().sort_values(
+        ascending=False, kind="stable")
+    assert total[column["funding"]] == "; ".join(f"{s} £{a:,.0f}" for s, a in streams.items())
+    summary = {row[0]: row[1:] for row in _sheet_rows(book["summary"])}
+    assert summary["item"] == ["value", "note"]
+    assert summary["scenario"] == ["my_case", None]
+    assert summary["horizon"][0] == "2 years"
+    value = result.value
+    assert summary["value [value points]"] == [
+        f"{value['total']:,.1f}", f"{value['standalone']:,.1f} standalone + "
+        f"{value['synergy']:,.1f} synergy + {value['critical_mass']:,.1f} critical mass"]
+    used = result.cost["cost"]
+    assert summary["Money used"] == [f"£{used:,.0f} of £500,000 ({used / 5000:.0f}%)",
+                                     "this run's limit; the model's is £680,000"]
+    grant = result.funding.loc[result.funding["stream"] == "public_health_grant",
+                               "amount"].sum()
+    assert summary["funding stream public_health_grant"] == [
+        f"£{grant:,.0f} of £330,000",
+        "Public health grant (ring-fenced): any action that improves the public's mental "
+        "health."]
+    assert summary["columns cost_y1 to cost_y2"][0] == "Money [£]"
+    from workbench.report import model_hash
+
+    assert summary["model files (SHA-256)"][0] == model_hash(example_folder)
+
+
+def test_plan_summary_without_units_or_files():
+    model = random_model(6, seed=4, funding=True)
+    result = wb.optimise(model)
+    summary = plan_summary(result, model).set_index("item")
+    used, limit = result.cost["cost"], float(model.resources["limit"].iloc[0])
+    assert summary.at["cost used", "value"] == (
+        f"{used:,.0f} cost of {limit:,.0f} cost ({100 * used / limit:.0f}%)")
+    assert summary.at["scenario", "value"] == "none (the model as given)"
+    assert summary.at["model files (SHA-256)", "value"] == (
+        "none: the model was not loaded from files")
+    assert "£" not in summary.to_string()
+
+
+def test_a_csv_plan_stays_plain(tmp_path, example_model):
+    result = wb.optimise(example_model)
+    plain = write_table(action_plan(result, example_model), tmp_path / "table.csv")
+    path = write_plan(result, example_model, tmp_path / "plan.csv")
+    assert path.read_bytes() == plain.read_bytes()
+
+
+def test_plan_workbook_escapes_formulas_and_writes_whole_or_not_at_all(tmp_path, monkeypatch):
+    model = _model_with_formula_lead()
+    result = wb.optimise(model)
+    path = write_plan(result, model, tmp_path / "plan.xlsx")
+    sheet = openpyxl.load_workbook(path)["plan"]
+    leads = [cell for cell in sheet["D"] if isinstance(cell.value, str) and "HYPERLINK" in
+             cell.value]
+    assert [(cell.value, cell.data_type) for cell in leads] == [("'" + HYPERLINK, "s")]
+    with pytest.raises(wb.ModelError, match="already exists"):
+        write_plan(result, model, path)
+
+    def broken(target, *_):
+        target.write_bytes(b"half a workbook")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("workbench.plan_workbook._write_book", broken)
+    with pytest.raises(wb.WorkbenchError, match="could not be written"):
+        write_plan(result, model, tmp_path / "other.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
+
+
+def test_plan_command_applies_a_scenario(tmp_path, example_folder, capsys):
+    out = tmp_path / "plan.xlsx"
+    assert main(["plan", str(example_folder), "--scenario", "lean_year", "--out", str(out)]) == 0
+    summary = {row[0]: row[1] for row in _sheet_rows(openpyxl.load_workbook(out)["summary"])}
+    assert summary["scenario"] == "lean_year"
+    model, options = wb.apply_scenario(wb.load(example_folder), "lean_year")
+    used = wb.optimise(model, options).cost["cost"]
+    assert summary["Money used"] == f"£{used:,.0f} of £500,000 ({used / 5000:.0f}%)"

@@ -231,3 +231,36 @@ def test_plots_are_reachable_from_the_package_without_pyplot_state():
     before = pyplot.get_fignums()
     plots.plot_weights(random_model(4, seed=0))
     assert pyplot.get_fignums() == before  # nothing left open in pyplot's registry
+
+
+# ---------------------------------------------------------------- names and units
+
+
+def test_timeline_labels_amounts_with_names_and_units(example_model):
+    result = wb.optimise(example_model, horizon=2)
+    figure = plots.plot_timeline(result, example_model)
+    costs = figure.axes[1]
+    assert costs.get_ylabel() == "Money [£] per year"
+    labels = [text.get_text() for text in costs.texts]
+    assert labels == [f"£{result.cost_by_year.at['cost', t]:,.0f}\n"
+                      f"{result.cost_by_year.at['staff_fte', t]:g} FTE" for t in (1, 2)]
+    figure.canvas.draw()
+    assert all(tick.get_text().replace(",", "").isdigit()
+               for tick in costs.get_yticklabels() if tick.get_text())
+    staff = plots.plot_timeline(result, example_model, resource="staff_fte").axes[1]
+    assert staff.get_ylabel() == "Staff time [FTE] per year"
+
+
+def test_frontier_axis_with_the_resources_name_and_unit(example_model):
+    table = wb.frontier(example_model, points=4)
+    figure = plots.plot_frontier(table, current_budget=500_000, model=example_model)
+    axes = figure.axes[0]
+    assert axes.get_xlabel() == "budget: limit on Money [£] over the horizon"
+    figure.canvas.draw()
+    ticks = [tick.get_text() for tick in axes.get_xticklabels() if tick.get_text()]
+    assert ticks and all(tick.startswith("£") for tick in ticks)
+    assert any(text.get_text().startswith("current budget £500,000:") for text in axes.texts)
+    bare = plots.plot_frontier(table, current_budget=500_000)
+    assert bare.axes[0].get_xlabel() == "budget: limit on cost over the horizon"
+    assert any(text.get_text().startswith("current budget 500,000:")
+               for text in bare.axes[0].texts)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from contextlib import nullcontext
 
@@ -15,13 +16,15 @@ import pandas as pd
 
 from . import __version__
 from .errors import ModelError, Problem, SolverError, WorkbenchError
-from .export import write_table
 from .io import load
 from .options import SOLVERS, Options, run_options
 from .plan import action_plan
+from .plan_workbook import write_plan
 from .portfolio import optimise
 from .portfolio.rules import whole_horizon_limits
 from .scoring import score
+from .tables import VALUE_COLUMN, funding_used, limits_used, selected_actions
+from .units import format_amount, resource_label, resource_name, resource_unit
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_SOLVER, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -86,26 +89,128 @@ def _print_json(data) -> None:
     print(json.dumps(_json_ready(data), indent=2, allow_nan=False))
 
 
-def _format_portfolio(model, result, options: Options) -> str:
-    """The result in words, with the limits in force (the model's, or the run's own)."""
+def _format_portfolio(model, result, options: Options, args=None) -> str:
+    """The result for people: value, the limits in force and what is used of each, the
+    funding split by stream, one row per funded action (what it uses over the horizon, set-up
+    included, and its value) with a total row that adds up to the headline, and the next
+    command to run. Amounts carry the units of resources.csv."""
     lines = [f"status: {result.status} (solver {result.solver}, "
              f"{result.solve_seconds * 1000:.0f} ms)"]
     if not result.fits:
         return "\n".join(lines)
     value = result.value
-    lines.append(f"value: {value['total']:.1f} points = {value['standalone']:.1f} standalone "
-                 f"+ {value['synergy']:.1f} synergy + {value['critical_mass']:.1f} critical mass")
-    in_force = whole_horizon_limits(model, options.limits)
-    for resource, used in result.cost.items():
-        limit = f" of {in_force[resource]:,.6g}" if resource in in_force else ""
-        lines.append(f"{resource}: {used:,.6g}{limit}")
+    lines.append(f"value: {value['total']:,.1f} value points = {value['standalone']:,.1f} "
+                 f"standalone + {value['synergy']:,.1f} synergy + "
+                 f"{value['critical_mass']:,.1f} critical mass")
     lines.extend(f"warning: {w}" for w in result.warnings)
-    table = model.actions.loc[list(result.selected), ["name", "theme", "lead",
-                                                     *model.resource_names]]
-    if result.horizon > 1:
-        table.insert(2, "start_year", pd.Series(result.start_year))
-    lines += [f"selected ({len(result.selected)} actions):", table.to_string()]
+    lines += ["limits in force (used of limit):", *_limit_lines(model, result, options)]
+    streams = funding_used(result, model)
+    if len(streams):
+        lines.append("funding by stream (the optimiser's split; used of limit):")
+        for row in streams.itertuples():
+            year = f" in year {row.year}" if row.year else ""
+            lines.append(f"  {row.stream}{year}: {format_amount(model, row.resource, row.used)}"
+                         f" of {format_amount(model, row.resource, row.limit)}")
+            if row.description:
+                lines.append(f"      {row.description}")
+    lines += [f"selected ({len(result.selected)} actions; amounts over {_years(result.horizon)}, "
+              "set-up included):", _action_table(model, result, options),
+              f"value column: each action's own value; synergy ({value['synergy']:,.1f}) and "
+              f"critical mass ({value['critical_mass']:,.1f}) come on top: "
+              f"{value['total']:,.1f} value points"]
+    if args is not None:
+        lines += _next_commands(model, args)
     return "\n".join(lines)
+
+
+def _units_and_use(model, result, options: Options) -> dict:
+    """Fields `optimise --json` adds to the result: each resource's name and unit, the limits
+    in force with what is used, and the funding split by stream (empty when nothing fits)."""
+    resources = {r: {"name": resource_name(model, r), "unit": resource_unit(model, r)}
+                 for r in model.resource_names}
+    if not result.fits:
+        return {"resources": resources, "limits_in_force": [], "funding_by_stream": []}
+    return {"resources": resources,
+            "limits_in_force": limits_used(result, model, options.limits).round(6)
+            .to_dict(orient="records"),
+            "funding_by_stream": funding_used(result, model).round(6).to_dict(orient="records")}
+
+
+def _years(n: int) -> str:
+    return f"{n} year{'s' * (n != 1)}"
+
+
+def _limit_lines(model, result, options: Options) -> list[str]:
+    """One line per limit in force ('  Money: £652,000 of £680,000 (96%)'), saying where the
+    run replaced the model's limit; resources without a limit show what is used."""
+    table = limits_used(result, model, options.limits)
+    model_limits = whole_horizon_limits(model)
+    lines = []
+    for row in table.itertuples():
+        year = f" in year {row.year}" if row.year else ""
+        share = f" ({row.share:.0f}%)" if row.share == row.share else ""
+        line = (f"  {row.name}{year}: {format_amount(model, row.resource, row.used)} of "
+                f"{format_amount(model, row.resource, row.limit)}{share}")
+        if not row.year and row.resource in options.limits:
+            before = model_limits.get(row.resource)
+            line += ("; this run's limit" if before is None else
+                     f"; this run's limit, the model's is "
+                     f"{format_amount(model, row.resource, before)}")
+        lines.append(line)
+    limited = set(table.loc[table["year"] == 0, "resource"])
+    for resource in model.resource_names:
+        if resource not in limited:
+            lines.append(f"  {resource_name(model, resource)}: "
+                         f"{format_amount(model, resource, result.cost[resource])} "
+                         "(no limit over the whole horizon)")
+    return lines
+
+
+def _action_table(model, result, options: Options) -> str:
+    """The funded actions as text, amounts with units, and a total row."""
+    table = selected_actions(result, model, options)
+    labels = {resource_label(model, r): r for r in model.resource_names}
+    shown = table.astype(object).reset_index()
+    for label, resource in labels.items():
+        shown[label] = [format_amount(model, resource, amount) for amount in table[label]]
+    shown[VALUE_COLUMN] = [f"{v:,.1f}" for v in table[VALUE_COLUMN]]
+    if "start year" in shown:
+        shown["start year"] = [str(int(year)) for year in table["start year"]]
+    total = {column: "" for column in shown.columns}
+    total["name"] = "total"
+    for label, resource in labels.items():
+        total[label] = format_amount(model, resource, result.cost[resource])
+    total[VALUE_COLUMN] = f"{result.value['standalone']:,.1f}"
+    shown.loc[len(shown)] = total
+    return _aligned(shown, left=("action", "name", "theme", "lead"))
+
+
+def _aligned(table: pd.DataFrame, left: tuple[str, ...] = ()) -> str:
+    """A table as text: the `left` columns (names, themes) aligned left, numbers right."""
+    cells = [[str(c) for c in table.columns],
+             *([("" if v is None else str(v)) for v in row] for row in table.itertuples(False))]
+    widths = [max(len(row[k]) for row in cells) for k in range(len(table.columns))]
+    flush = [column in left for column in table.columns]
+    return "\n".join("  ".join(cell.ljust(w) if f else cell.rjust(w)
+                               for cell, w, f in zip(row, widths, flush)).rstrip()
+                     for row in cells)
+
+
+def _next_commands(model, args) -> list[str]:
+    """What to run next, with this run's model, scenario and limits."""
+    where = shlex.quote(str(args.model))
+    scenario = f" --scenario {shlex.quote(args.scenario)}" if getattr(args, "scenario", None) else ""
+    pairs = _limit_pairs(getattr(args, "limit", None))
+    flags = "".join(f" --limit {shlex.quote(f'{name}={amount}')}"
+                    for name, amount in pairs.items())
+    first = model.resource_names[0]
+    others = "".join(f" --limit {shlex.quote(f'{name}={amount}')}"
+                     for name, amount in pairs.items() if name != first)
+    return ["next:",
+            f"  workbench plan {where}{scenario}{flags} --out plan.xlsx",
+            "      the action plan as a workbook for the action group",
+            f"  workbench frontier {where}{scenario}{others}",
+            f"      what more or less {resource_name(model, first)} would buy"]
 
 
 def cmd_validate(args) -> int:
@@ -146,9 +251,9 @@ def cmd_optimise(args) -> int:
     model, options = _run(args, load(args.model))
     result = optimise(model, options)
     if args.json:
-        _print_json(result.to_dict())
+        _print_json({**result.to_dict(), **_units_and_use(model, result, options)})
     else:
-        print(_format_portfolio(model, result, options))
+        print(_format_portfolio(model, result, options, args))
     return EXIT_OK if result.found else _no_portfolio(result)
 
 
@@ -158,13 +263,19 @@ def cmd_plan(args) -> int:
     if not result.found:
         return _no_portfolio(result, "; no plan written")
     plan = action_plan(result, model)
-    path = write_table(plan, args.out, overwrite=args.overwrite)
+    path = write_plan(result, model, args.out, options=options, scenario=args.scenario,
+                      overwrite=args.overwrite)
     if args.json:
         _print_json({"out": str(path), "status": result.status,
                      "plan": plan.to_dict(orient="records")})
     else:
-        print(f"action plan of {len(plan)} actions over {result.horizon} year(s) "
-              f"written to {path}")
+        what = ("with a total row and a summary sheet (value, limits, funding streams, "
+                "scenario, the model's SHA-256)" if path.suffix.lower() == ".xlsx" else "")
+        print(f"action plan of {len(plan)} actions over {_years(result.horizon)} written to "
+              f"{path}" + (f", {what}" if what else ""))
+        print(f"value: {result.value['total']:,.1f} value points; "
+              + "; ".join(f"{resource_name(model, r)} {format_amount(model, r, used)}"
+                          for r, used in result.cost.items()))
     return EXIT_OK
 
 
@@ -174,24 +285,67 @@ def cmd_frontier(args) -> int:
     model, options = _run(args, load(args.model))
     resource = args.resource or model.resource_names[0]
     table = frontier(model, None, resource, args.points, options, resolution=args.resolution)
+    current = whole_horizon_limits(model, options.limits).get(resource)
     if args.json:
         levels = table.round(6).astype(object).where(table.notna(), None)  # NaN is not JSON
         _print_json({"resource": resource, "points": args.points,
+                     "name": resource_name(model, resource),
+                     "unit": resource_unit(model, resource), "current_limit": current,
                      "levels": levels.to_dict(orient="records")})
     else:
-        how = (f"an even grid of {args.points} levels" if args.points
-               else "every budget where the best portfolio changes")
-        print(f"frontier of {resource}: best value [value points] at {how}; "
-              "* = a critical-mass cluster becomes affordable")
-        shown = table.assign(jump=table["jump"].map({True: "*", False: ""}))
-        print(shown[["budget", "status", "value", "standalone", "synergy", "critical_mass",
-                     "n_selected", "jump", "jump_clusters", "added", "dropped"]]
-              .round(2).to_string(index=False))
+        print(_frontier_text(model, table, resource, current, args))
     if table["value"].isna().all():
         print("workbench: no budget level has a portfolio that satisfies every constraint",
               file=sys.stderr)
         return EXIT_INFEASIBLE
     return EXIT_OK
+
+
+def _frontier_text(model, table: pd.DataFrame, resource: str, current: float | None,
+                   args) -> str:
+    """The frontier for people: budgets with units, the level the current limit buys marked
+    '>', and the levels without a portfolio left out with one note."""
+    how = (f"an even grid of {args.points} levels" if args.points
+           else "every budget where the best portfolio changes")
+    lines = [f"frontier of {resource_label(model, resource)}: best value [value points] at "
+             f"{how}; * = a critical-mass cluster becomes affordable"]
+    found = table[table["value"].notna()].reset_index(drop=True)
+    if found.empty:
+        return "\n".join(lines)
+    missing = len(table) - len(found)
+    if missing:
+        lines.append(f"{missing} level{'s' * (missing != 1)} below "
+                     f"{format_amount(model, resource, found['budget'].iloc[0])} "
+                     f"{'have' if missing != 1 else 'has'} no portfolio that satisfies every "
+                     "constraint: not shown")
+    marked = None
+    if current is None:
+        lines.append(f"{resource_name(model, resource)} has no limit over the whole horizon "
+                     "in force, so no level is marked")
+    else:
+        within = found.index[found["budget"] <= current * (1 + 1e-9)]
+        if len(within):
+            marked = within[-1]
+            lines.append(f"> = what the current limit of "
+                         f"{format_amount(model, resource, current)} buys")
+        else:
+            lines.append(f"the current limit of {format_amount(model, resource, current)} "
+                         "is below every level shown")
+    shown = pd.DataFrame({
+        "": [">" if k == marked else "" for k in found.index],
+        "budget": [format_amount(model, resource, b) for b in found["budget"]],
+        "value": [f"{v:,.1f}" for v in found["value"]],
+        "standalone": [f"{v:,.1f}" for v in found["standalone"]],
+        "synergy": [f"{v:,.1f}" for v in found["synergy"]],
+        "critical mass": [f"{v:,.1f}" for v in found["critical_mass"]],
+        "actions": found["n_selected"].astype(int).astype(str),
+        "jump": found["jump"].map({True: "*", False: ""}),
+        "clusters": found["jump_clusters"].fillna(""),
+        "added": found["added"].fillna(""), "dropped": found["dropped"].fillna(""),
+        "status": found["status"],
+    })
+    lines.append(_aligned(shown, left=("", "jump", "clusters", "added", "dropped", "status")))
+    return "\n".join(lines)
 
 
 def cmd_app(args) -> int:
@@ -303,6 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="replace a resource's limit, e.g. --limit cost=500000 (repeatable)")
     plan.add_argument("--horizon", type=int, default=None, metavar="YEARS",
                       help="plan over this many years (default: the model's horizon_years)")
+    plan.add_argument("--scenario", default=None, metavar="NAME",
+                      help="apply a scenario of the model's scenarios.csv first")
     plan.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     front = command("frontier", cmd_frontier, "the best value at each budget level of one "
                     "resource, with the portfolio at each and where critical mass pays")

@@ -24,10 +24,11 @@ from matplotlib.ticker import FuncFormatter
 
 from .errors import ModelError
 from .model import FOUND_STATUSES, Model, PortfolioResult
-from .plan import action_plan, format_amount
+from .plan import action_plan
 from .scoring import (action_values, aggregate_scores, normalised_weights, partial_values,
                       stakeholder_values)
 from .stakeholders import stakeholder_own_values
+from .units import format_amount, resource_label
 
 POSITIVE = "#2e7d32"  # synergy bonus
 NEGATIVE = "#c62828"  # overlap (negative bonus)
@@ -402,7 +403,8 @@ def plot_cluster_contributions(model: Model, result: PortfolioResult) -> Chart:
 def plot_timeline(result: PortfolioResult, model: Model, resource: str | None = None) -> Chart:
     """The multi-year plan as a Gantt chart: one bar per selected action over its active years,
     coloured by theme; below, what the plan uses each year of `resource` (default the first),
-    each bar annotated with every resource's yearly amount.
+    each bar annotated with every resource's yearly amount in its unit ("£250,000", "2.5 FTE");
+    the axis is labelled with the resource's name and unit ("Money [£] per year").
     """
     plan = action_plan(result, model)
     resource = resource or model.resource_names[0]
@@ -424,12 +426,12 @@ def plot_timeline(result: PortfolioResult, model: Model, resource: str | None = 
     years = np.arange(1, horizon + 1)
     used = result.cost_by_year.loc[resource].reindex(years).fillna(0.0)
     bars = costs.bar(years + 0.5, used, width=0.6, color="#607d8b")
-    labels = ["\n".join(as_text(format_amount(result.cost_by_year.at[r, t], r))
+    labels = ["\n".join(as_text(format_amount(model, r, result.cost_by_year.at[r, t]))
                         for r in model.resource_names) for t in years]
     costs.bar_label(bars, labels, fontsize=7, padding=2)
     costs.set_ylim(0, max(1.0, float(used.max())) * 1.6)
-    costs.set_ylabel(f"{as_text(resource)} per year", fontsize=8)
-    costs.yaxis.set_major_formatter(FuncFormatter(lambda amount, _: f"{amount:,.6g}"))
+    costs.set_ylabel(f"{as_text(resource_label(model, resource))} per year", fontsize=8)
+    costs.yaxis.set_major_formatter(FuncFormatter(lambda amount, _: _tick(amount)))
     costs.tick_params(labelsize=8)
     costs.set_xticks(years + 0.5, [f"year {t}" for t in years])
     costs.set_xlim(1, horizon + 1)
@@ -439,6 +441,13 @@ def plot_timeline(result: PortfolioResult, model: Model, resource: str | None = 
 # ---------------------------------------------------------------- frontier and baselines
 
 
+def _tick(amount: float) -> str:
+    """An axis number with thousands separators: 250,000; 2.5; 0.25."""
+    if abs(amount) >= 100 or amount == int(amount):
+        return f"{amount:,.0f}"
+    return f"{amount:,.2f}".rstrip("0").rstrip(".")
+
+
 def _require_columns(table: pd.DataFrame, argument: str, source: str, needed: set[str]) -> None:
     """Refuse a table that is not the one the chart draws, naming what it expected."""
     if not needed <= set(table.columns):
@@ -446,12 +455,15 @@ def _require_columns(table: pd.DataFrame, argument: str, source: str, needed: se
                          f"columns {', '.join(sorted(needed))}")
 
 
-def plot_frontier(frontier_table: pd.DataFrame, current_budget: float | None = None) -> Chart:
+def plot_frontier(frontier_table: pd.DataFrame, current_budget: float | None = None,
+                  model: Model | None = None) -> Chart:
     """Best value [value points] against budget as a step chart (`wb.frontier` table).
 
     Jumps, where a critical-mass cluster becomes affordable, are marked (gid "jump") and each
     cluster is named at the first budget that earns it; the current budget is a dashed line
-    (gid "current_budget") with the value it buys.
+    (gid "current_budget") with the value it buys. model: the model the frontier was made
+    from, for the resource's name and unit on the axis ("Money [£]") and amounts ("£500,000");
+    without it the axis shows the resource's id and plain numbers.
     """
     _require_columns(frontier_table, "frontier_table", "wb.frontier(model)",
                      {"budget", "value", "jump", "jump_clusters"})
@@ -459,7 +471,15 @@ def plot_frontier(frontier_table: pd.DataFrame, current_budget: float | None = N
     if table.empty:
         raise ModelError("frontier_table: no budget level has a feasible portfolio to draw")
     resource = frontier_table.attrs.get("resource", "budget")
-    money = FuncFormatter(lambda amount, _: as_text(format_amount(amount, resource)))
+
+    def amount_text(amount: float) -> str:
+        if model is not None and resource in model.resource_names:
+            return as_text(format_amount(model, resource, amount))
+        return _tick(amount)
+
+    label = (resource_label(model, resource) if model is not None
+             and resource in model.resource_names else resource)
+    money = FuncFormatter(lambda amount, _: amount_text(amount))
     right = max(float(table["budget"].max()), current_budget or 0.0) * 1.04
     budgets = [*table["budget"], right]
     values = [*table["value"], table["value"].iloc[-1]]
@@ -486,14 +506,14 @@ def plot_frontier(frontier_table: pd.DataFrame, current_budget: float | None = N
                      gid="current_budget", label="current budget")
         if not rows.empty:
             value = float(rows["value"].iloc[-1])
-            amount = as_text(format_amount(current_budget, resource))
+            amount = amount_text(current_budget)
             axes.annotate(f"current budget {amount}:\n{value:.1f} value points",
                           (current_budget, value),
                           xytext=(8, -30), textcoords="offset points", fontsize=8)
     axes.xaxis.set_major_formatter(money)
     axes.set_xlim(0, right)
     axes.set_ylim(0, float(table["value"].max()) * 1.12)
-    axes.set_xlabel(f"budget: limit on {as_text(resource)} over the horizon")
+    axes.set_xlabel(f"budget: limit on {as_text(label)} over the horizon")
     axes.set_ylabel("best portfolio value [value points]")
     axes.legend(loc="lower right", fontsize=8)
     axes.grid(alpha=0.3)
