@@ -434,8 +434,21 @@ def test_settings(example_folder):
     append(example_folder, "settings.csv", setting="discount_rate", value="0.035")
     assert problems(example_folder) == [
         "settings.csv:2:value: horizon_years '0' must be a whole number of years from 1 to 50",
-        "settings.csv:4:setting: unknown setting 'discount_rate' (known: horizon_years, "
-        "aggregation)"]
+        "settings.csv:6:setting: unknown setting 'discount_rate' (known: horizon_years, "
+        "aggregation, title, description)"]
+
+
+def test_title_and_description_are_bounded_text(example_folder):
+    assert wb.load(example_folder).settings["title"] == "A local mental health strategy"
+    edit(example_folder, "settings.csv", 4, "value", "x" * 201)
+    assert problems(example_folder) == [
+        "settings.csv:4:value: title has 201 characters: keep it to 200 (a line for the title, "
+        "a paragraph for the description)"]
+    edit(example_folder, "settings.csv", 4, "value", "A title")
+    edit(example_folder, "settings.csv", 5, "value", "y" * 1_001)
+    assert problems(example_folder) == [
+        "settings.csv:5:value: is 1,001 characters long, more than the 1,000 an id, a name or a "
+        "number may have (longer text belongs in a description or note column)"]
 
 
 def test_a_limit_for_a_year_beyond_the_horizon_waits_for_a_longer_plan(example_folder):
@@ -649,7 +662,7 @@ def test_from_tables_reports_like_files():
     assert only_problem(tables(actions=actions)) == "actions.csv:2:cost: 'x' is not a number"
     assert only_problem({"action": pd.DataFrame()}) == (
         "action: unknown table (known: actions, resources, criteria, scores, interactions, "
-        "constraints, funding, portfolios, stakeholders, weights, settings)")
+        "constraints, funding, portfolios, stakeholders, weights, profiles, settings)")
     assert only_problem({"actions": [1, 2]}) == (
         "actions.csv: must be a pandas DataFrame, not list")
 

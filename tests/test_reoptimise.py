@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench as wb
-from workbench import highs
+from workbench.portfolio import highs
 from workbench.examples import random_model
 from workbench.portfolio.reoptimise import Reoptimiser
 from workbench.robustness import ValueMap, draw_inputs, plan_draws, run_draws

@@ -83,7 +83,9 @@ def value_for_money(model: Model, resource: str | None = None, options: Options 
     that keeps every limit and rule. It starts from the actions that must be funded, then funds
     the best-ranked actions of each theme with a minimum (the balance rules), then goes down
     the whole list, passing again while that adds any (an action whose prerequisite came later
-    gets a second chance). Returned as `evaluate` scores it, interactions included.
+    gets a second chance). Actions worth less than the status quo (negative value) are funded
+    only when they must be; actions that may be funded in part are funded whole. Returned as
+    `evaluate` scores it, interactions included.
     resource: default the model's first; options / keywords: as for `optimise`.
     """
     options = run_options(model, options, **keywords)
@@ -91,7 +93,7 @@ def value_for_money(model: Model, resource: str | None = None, options: Options 
     must, barred = forced_actions(model, options)
     ranking = [a for a in value_for_money_ranking(model, resource, values=options.values,
                                                   horizon=options.horizon)["action"]
-               if a not in barred]
+               if a not in barred and (options.values[a] > 0 or a in must)]
     chosen = [a for a in ranking if a in must]
     current = _lasting(evaluate(model, chosen, options))
     themes = model.actions["theme"]

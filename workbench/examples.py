@@ -17,13 +17,20 @@ def random_tables(n_actions: int = 8, seed: int = 0, *, n_resources: int = 2,
                   n_requires: int = 2, n_excludes: int = 1, budget_share: float = 0.5,
                   dense_synergy: float = 0.0, funding: bool = False, group_limits: bool = False,
                   forced: bool = False, horizon: int = 1,
-                  stakeholders: int = 2) -> dict[str, pd.DataFrame]:
+                  stakeholders: int = 2, scalable: float = 0.0, schemes: int = 0,
+                  baselines: bool = False, reach: bool = False,
+                  profiles: bool = False) -> dict[str, pd.DataFrame]:
     """Tables of a random but well-formed model.
 
     synergy_share: share of actions that sit in a synergy pair (about one pair per two of them);
     dense_synergy: instead, the share of all pairs that carry a bonus;
     cluster_every: one critical-mass group per this many actions (at least one);
     budget_share: each resource's limit as a share of what funding every action would need.
+    Real partnerships' forms: scalable, the share of actions that may be funded in part
+    (min_share); schemes, how many schemes of 2-3 consecutive actions (option_of), some named
+    in interactions and constraints; baselines, status-quo scores mid-scale on some criteria
+    (so some values are negative); reach, a reach criterion (`per` people_reached); profiles,
+    cost profiles over the actions' lives for some actions and resources.
     """
     rng = np.random.default_rng(seed)
     ids = [f"a{k:02d}" for k in range(n_actions)]
@@ -76,6 +83,23 @@ def random_tables(n_actions: int = 8, seed: int = 0, *, n_resources: int = 2,
                         {"kind": "exclude", "target": ids[-1]}]
         if constraints[-2]["target"] == ids[-1]:
             constraints.pop()
+    if scalable:
+        actions["min_share"] = [round(float(rng.uniform(0.1, 0.9)), 2)
+                                if rng.random() < scalable else None for _ in ids]
+    if schemes:
+        _add_schemes(rng, tables, ids, schemes, constraints)
+    if baselines:
+        criteria["baseline"] = [int(rng.integers(2, 7)) if rng.random() < 0.6 else None
+                                for _ in criteria["id"]]
+    if reach:
+        actions["people_reached"] = rng.integers(0, 5000, n_actions)
+        criteria["per"] = ["people_reached" if k == 0 else "" for k in range(n_criteria)]
+    rows = [{"action": a, "resource": r, "year": year,
+             "amount": int(rng.integers(0, 120)) * (1000 if r == "cost" else 1)}
+            for a in (ids if profiles else []) if rng.random() < 0.4 for r in resources[:1]
+            for year in range(1, max(2, horizon) + 1) if rng.random() < 0.7]
+    if rows:
+        tables["profiles"] = pd.DataFrame(rows)
     if constraints:
         tables["constraints"] = pd.DataFrame(constraints)
     if funding:
@@ -88,6 +112,42 @@ def random_tables(n_actions: int = 8, seed: int = 0, *, n_resources: int = 2,
              "themes": ";".join(theme_names[:2]), "actions": ids[-1]},
         ])
     return tables
+
+
+def _add_schemes(rng, tables, ids, count, constraints) -> None:
+    """Make runs of 2-3 consecutive actions versions of one scheme; name schemes instead of
+    their versions in some interactions and in an include."""
+    actions, n = tables["actions"], len(ids)
+    versions: dict[str, str] = {}
+    k = 0
+    for s in range(count):
+        size = int(rng.integers(2, 4))
+        if k + size > n:
+            break
+        for action in ids[k:k + size]:
+            versions[action] = f"scheme{s}"
+        k += size + int(rng.integers(0, 2))
+    actions["option_of"] = [versions.get(a, "") for a in ids]
+    rows = tables["interactions"].to_dict("records")
+    for row in rows:
+        members = row["actions"].split(";")
+        if row["kind"] == "requires":
+            x, y = members
+            if y in versions and versions.get(x) != versions[y] and rng.random() < 0.6:
+                members[1] = versions[y]
+        elif rng.random() < 0.6:
+            renamed = []
+            for m in members:
+                scheme = versions.get(m)
+                named = scheme if scheme and scheme not in renamed and not any(
+                    versions.get(o) == scheme for o in members if o != m) else m
+                renamed.append(named)
+            members = renamed
+        row["actions"] = ";".join(members)
+    frame = pd.DataFrame(rows, columns=tables["interactions"].columns)
+    tables["interactions"] = frame.drop_duplicates(subset=["kind", "actions"])
+    if versions and rng.random() < 0.4:
+        constraints.append({"kind": "include", "target": sorted(set(versions.values()))[0]})
 
 
 def _random_interactions(rng, ids, synergy_share, cluster_every, n_requires, n_excludes,

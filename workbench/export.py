@@ -68,6 +68,7 @@ def model_tables(model: Model) -> dict[str, pd.DataFrame]:
         "portfolios": model.portfolios,
         "stakeholders": model.stakeholders,
         "weights": model.weights,
+        "profiles": model.profiles,
         "settings": pd.DataFrame({"setting": list(model.settings),
                                   "value": [str(value) for value in model.settings.values()]}),
     }

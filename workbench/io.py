@@ -44,6 +44,7 @@ from .model import (
     CONSTRAINT_KINDS,
     DIRECTIONS,
     INTERACTION_KINDS,
+    LONGEST_HORIZON,
     SCHEMAS,
     SETTINGS_DEFAULTS,
     SETUP_SUFFIX,
@@ -911,6 +912,57 @@ def _validate_actions(table, resources, label, report):
         for row, value in zip(table.rows, table[column]):
             if value == "":
                 report.add(label, row, column, f"is blank: every action needs a {column}")
+    _numbers(table, "min_share", label, report)
+    for row, share in zip(table.rows, table["min_share"]):
+        if share == 0:
+            report.add(label, row, "min_share", "0 is refused: a share of 0 would count as "
+                       "funded for bonuses at no cost; write a small share such as 0.01 for "
+                       "'any share', or leave it blank for whole or nothing")
+        elif not math.isnan(share) and not 0 < share <= 1:
+            report.add(label, row, "min_share", f"{share:g} must be a share above 0 and at "
+                       "most 1 (e.g. 0.25: at least a quarter of the action), or blank")
+    table.set("option_of", table.get("option_of"))
+    ids = _ids(table["id"])
+    for row, scheme in zip(table.rows, table["option_of"]):
+        if scheme in ids:
+            report.add(label, row, "option_of", f"scheme id {scheme!r} is also an action id: "
+                       "give the scheme its own id (e.g. crisis_cafe_scheme)")
+        elif scheme and (LIST_SEPARATOR in scheme or not _NAME.fullmatch(scheme)):
+            report.add(label, row, "option_of", f"{scheme!r} must be letters, digits and "
+                       "underscores, starting with a letter")
+
+
+def _targets(actions) -> set[str]:
+    """Ids that interactions and constraints may name: actions and schemes (`option_of`)."""
+    return _ids(actions["id"]) | {s for s in actions.get("option_of") if s}
+
+
+def _validate_reach(criteria, actions, label, actions_label, report):
+    """A reach criterion's `per` names a numeric column of actions.csv: people reached."""
+    criteria.set("per", criteria.get("per"))
+    for row, column in zip(criteria.rows, criteria["per"]):
+        if not column:
+            continue
+        if column not in actions or column in SCHEMAS["actions"].required:
+            report.add(label, row, "per", f"{column!r} is not a column of actions.csv: name the "
+                       "column that holds how many people each action reaches")
+            continue
+        if column not in actions.numeric:
+            _numbers(actions, column, actions_label, report, required=True, minimum=0)
+
+
+def _validate_profiles(table, actions, resources, label, report):
+    """action, resource, year of the action's life (from 1), amount [the resource's unit]."""
+    _numbers(table, "year", label, report, required=True, minimum=1, integer=True)
+    _numbers(table, "amount", label, report, required=True, minimum=0)
+    _check_known(table, "action", _ids(actions["id"]), "action", label, report)
+    _check_known(table, "resource", set(resources), "resource", label, report)
+    for row, year in zip(table.rows, table["year"]):
+        if year > LONGEST_HORIZON:
+            report.add(label, row, "year", f"{year:g} is beyond the longest plan of "
+                       f"{LONGEST_HORIZON} years")
+    _check_unique(table, ("action", "resource", "year"), "action, resource and year", label,
+                  report)
 
 
 def _validate_criteria(table, label, report):
@@ -923,6 +975,16 @@ def _validate_criteria(table, label, report):
     table.set("direction", [value.lower() for value in table["direction"]])
     rows = zip(table.rows, table["direction"], table["scale_min"], table["scale_max"],
                table["weight"], table["weight_low"], table["weight_high"])
+    _numbers(table, "baseline", label, report)
+    for row, direction, scale_min, scale_max, baseline in zip(
+            table.rows, table["direction"], table["scale_min"], table["scale_max"],
+            table["baseline"]):
+        best = scale_min if direction == "lower" else scale_max
+        if not math.isnan(baseline) and (not scale_min <= baseline <= scale_max
+                                         or baseline == best):
+            report.add(label, row, "baseline", f"{baseline:g} must lie on the scale "
+                       f"{scale_min:g}..{scale_max:g} and not at its best end ({best:g}): it is "
+                       "the score of doing nothing")
     for row, direction, scale_min, scale_max, weight, low, high in rows:
         if direction == "":
             report.add(label, row, "direction", "is blank: write 'higher' or 'lower' (which end "
@@ -982,6 +1044,14 @@ def _validate_scores(table, actions, criteria, stakeholders, label, report):
                        f"{', '.join(map(repr, missing))}: add a row action,criterion,score")
 
 
+def _schemes(actions) -> dict[str, list[str]]:
+    schemes: dict[str, list[str]] = {}
+    for action, scheme in zip(actions["id"], actions.get("option_of")):
+        if scheme:
+            schemes.setdefault(scheme, []).append(action)
+    return schemes
+
+
 def _validate_interactions(table, actions, label, report):
     given = {column: table.get(column) for column in ("threshold", "bonus")}
     _numbers(table, "threshold", label, report, integer=True)
@@ -991,7 +1061,7 @@ def _validate_interactions(table, actions, label, report):
     table.set("kind", [value.lower() for value in table["kind"]])
     for column in ("note", "name"):
         table.set(column, table.get(column))
-    action_ids = _ids(actions["id"])
+    action_ids = _targets(actions)
     members, names, requires, first_seen, repeats = [], [], [], {}, set()
     rows = zip(table.rows, table["kind"], table["actions"], table["name"], table["threshold"],
                given["threshold"], given["bonus"])
@@ -1039,6 +1109,11 @@ def _validate_interactions(table, actions, label, report):
                            f"{len(ids)} actions listed")
     table.set("members", members)
     table.set("name", names)
+    schemes = _schemes(actions)
+    for row, ids in zip(table.rows, members):
+        both = [f"{s} and its version {v}" for s in ids for v in schemes.get(s, ()) if v in ids]
+        if both:
+            report.add(label, row, "actions", f"lists {both[0]}: name the scheme or one version")
     first_name: dict[str, int] = {}
     for row, name in zip(table.rows, names):
         if name in first_name and row not in repeats:
@@ -1094,7 +1169,7 @@ def _validate_constraints(table, actions, label, report):
     table.set("kind", [value.lower() for value in table["kind"]])
     given = table.get("value")
     _numbers(table, "value", label, report, minimum=0, integer=True)
-    action_ids = _ids(actions["id"])
+    action_ids = _targets(actions)
     targets = {"include": action_ids, "exclude": action_ids,
                "theme_min": _ids(actions["theme"]), "theme_max": _ids(actions["theme"]),
                "lead_max": _ids(actions["lead"])}
@@ -1157,9 +1232,9 @@ def _validate_settings(table, label, report) -> dict:
     _check_unique(table, ("setting",), "setting", label, report)
     for row, key, value in zip(table.rows, table["setting"], table["value"]):
         if key == "horizon_years":
-            if not re.fullmatch(r"[0-9]+", value) or not 1 <= int(value) <= 50:
+            if not re.fullmatch(r"[0-9]+", value) or not 1 <= int(value) <= LONGEST_HORIZON:
                 report.add(label, row, "value", f"horizon_years {value!r} must be a whole "
-                           "number of years from 1 to 50")
+                           f"number of years from 1 to {LONGEST_HORIZON}")
             else:
                 settings[key] = int(value)
         elif key == "aggregation":
@@ -1167,6 +1242,13 @@ def _validate_settings(table, label, report) -> dict:
                 report.add(label, row, "value", f"aggregation {value!r} must be mean or median")
             else:
                 settings[key] = value.lower()
+        elif key in ("title", "description"):  # text shown at the top of notebooks and reports
+            limit = 200 if key == "title" else 1_000  # as any short cell
+            if len(value) > limit:
+                report.add(label, row, "value", f"{key} has {len(value):,} characters: keep it "
+                           f"to {limit:,} (a line for the title, a paragraph for the description)")
+            else:
+                settings[key] = value.strip()
         else:
             report.add(label, row, "setting", f"unknown setting {key!r} (known: "
                        f"{', '.join(SETTINGS_DEFAULTS)})")
@@ -1290,6 +1372,7 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
         report.add(labels["actions"], None, None, "has no actions")
     criteria = tables["criteria"]
     _validate_criteria(criteria, labels["criteria"], report)
+    _validate_reach(criteria, actions, labels["criteria"], labels["actions"], report)
     stakeholders = tables["stakeholders"]
     _check_ids(stakeholders, "stakeholder", labels["stakeholders"], report)
     known_stakeholders = _ids(stakeholders["stakeholder"])
@@ -1300,6 +1383,7 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
     funding = tables["funding"]
     _validate_funding(funding, actions, resource_names, labels["funding"], report)
     _validate_portfolios(tables["portfolios"], actions, labels["portfolios"], report)
+    _validate_profiles(tables["profiles"], actions, resource_names, labels["profiles"], report)
     _validate_weights(tables["weights"], criteria,
                       known_stakeholders or _ids(scores["stakeholder"]), labels["weights"], report)
     report.raise_if_any()
@@ -1319,6 +1403,7 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
         weights=tables["weights"].frame(),
         settings=settings,
         source=source,
+        profiles=tables["profiles"].frame(["action", "resource", "year", "amount"]),
     )
 
 

@@ -7,6 +7,7 @@ one-off in the start year; values in value points (0..100 for one action); years
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import pandas as pd
 
@@ -33,8 +34,9 @@ SCHEMAS: dict[str, TableSchema] = {
         TableSchema(
             "actions",
             required=("id", "name", "theme", "lead", "indicator"),
-            optional=("duration_years", "earliest_start", "description", "evidence"),
-            numeric=("duration_years", "earliest_start"),
+            optional=("duration_years", "earliest_start", "min_share", "option_of",
+                      "description", "evidence"),
+            numeric=("duration_years", "earliest_start", "min_share"),
             key=("id",),
         ),
         TableSchema(
@@ -47,8 +49,9 @@ SCHEMAS: dict[str, TableSchema] = {
         TableSchema(
             "criteria",
             required=("id", "name", "weight", "scale_min", "scale_max", "direction"),
-            optional=("weight_low", "weight_high", "description"),
-            numeric=("weight", "scale_min", "scale_max", "weight_low", "weight_high"),
+            optional=("weight_low", "weight_high", "baseline", "per", "description"),
+            numeric=("weight", "scale_min", "scale_max", "weight_low", "weight_high",
+                     "baseline"),
             key=("id",),
         ),
         TableSchema(
@@ -100,6 +103,13 @@ SCHEMAS: dict[str, TableSchema] = {
             key=("stakeholder", "criterion"),
         ),
         TableSchema(
+            "profiles",
+            required=("action", "resource", "year", "amount"),
+            numeric=("year", "amount"),
+            required_file=False,
+            key=("action", "resource", "year"),
+        ),
+        TableSchema(
             "settings",
             required=("setting", "value"),
             required_file=False,
@@ -111,8 +121,10 @@ SCHEMAS: dict[str, TableSchema] = {
 INTERACTION_KINDS = ("synergy", "critical_mass", "requires", "excludes")
 CONSTRAINT_KINDS = ("include", "exclude", "theme_min", "theme_max", "lead_max")
 DIRECTIONS = ("higher", "lower")
-SETTINGS_DEFAULTS = {"horizon_years": 1, "aggregation": "mean"}
+SETTINGS_DEFAULTS = {"horizon_years": 1, "aggregation": "mean",
+                     "title": "", "description": ""}  # title, description: shown on reports
 SETUP_SUFFIX = "_setup"
+LONGEST_HORIZON = 50  # years a plan may cover (settings.csv, options, profiles)
 FOUND_STATUSES = ("optimal", "time_limit")  # the optimiser's statuses that come with a portfolio
 BREACH_COLUMNS = ("family", "target", "amount", "limit", "message")
 
@@ -143,10 +155,29 @@ class Model:
     weights: pd.DataFrame  # stakeholder, criterion, weight
     settings: dict = field(default_factory=lambda: dict(SETTINGS_DEFAULTS))
     source: str = "<memory>"
+    # action, resource, year (of the action's life, from 1), amount: replaces the running amount
+    profiles: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["action", "resource", "year", "amount"]))
 
     @property
     def resource_names(self) -> list[str]:
         return list(dict.fromkeys(self.resources["resource"]))
+
+    @cached_property
+    def schemes(self) -> dict[str, list[str]]:
+        """{scheme id: its versions} from actions.csv `option_of` (funding levels of one
+        scheme: at most one version is funded)."""
+        if "option_of" not in self.actions:
+            return {}
+        schemes: dict[str, list[str]] = {}
+        for action, scheme in self.actions["option_of"].items():
+            if isinstance(scheme, str) and scheme:
+                schemes.setdefault(scheme, []).append(action)
+        return schemes
+
+    def members(self, target: str) -> list[str]:
+        """The actions an id stands for: a scheme's versions, or the action itself."""
+        return self.schemes.get(target, [target])
 
     @property
     def horizon(self) -> int:
@@ -200,6 +231,7 @@ class PortfolioResult:
     solve_seconds: float = 0.0
     warnings: tuple[str, ...] = ()
     breaches: pd.DataFrame = field(default_factory=breach_table)  # see `breach_table`
+    shares: dict[str, float] = field(default_factory=dict)  # funded action -> share [0..1]
 
     @property
     def objective(self) -> float:
@@ -227,6 +259,7 @@ class PortfolioResult:
             "objective": round(self.objective, 6),
             "selected": list(self.selected),
             "start_year": {k: int(v) for k, v in self.start_year.items()},
+            "shares": {k: round(float(v), 6) for k, v in self.shares.items()},
             "cost": {k: round(float(v), 6) for k, v in self.cost.items()},
             "value": {k: round(float(v), 6) for k, v in self.value.items()},
             "gap": self.gap,

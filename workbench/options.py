@@ -19,12 +19,11 @@ from dataclasses import dataclass, field, fields, replace
 import pandas as pd
 
 from .errors import ModelError, Problem
-from .model import Model
+from .model import LONGEST_HORIZON, Model
 
 SYNERGY_FORMULATIONS = ("auto", "budget", "plain", "glover")
 SOLVERS = ("highs", "cbc")
 LARGEST_LIMIT = 1e15  # as the model loader: beyond this a limit is a typo [resource units]
-LONGEST_HORIZON = 50  # years, as settings.csv allows
 LONGEST_TIME_LIMIT = 86_400.0  # seconds: a day; a longer solve is a mistake, not a plan
 
 

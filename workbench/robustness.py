@@ -35,7 +35,7 @@ from .options import Options, run_options
 from .portfolio import optimise
 from .portfolio.reoptimise import Reoptimiser
 from .portfolio.schedule import horizon_shares
-from .scoring import action_values
+from .scoring import action_values, reach_factors, value_scale
 
 CORE, EXTERIOR = 0.9, 0.1  # core index thresholds of the core and exterior classes
 DEFAULT_CONCENTRATION = 50.0  # Dirichlet concentration of weights without a stated range
@@ -64,12 +64,9 @@ class ValueMap:
         criterion = criteria.index.get_indexer(scores["criterion"])
         shape = (len(model.actions), len(criteria))
         cell = action * shape[1] + criterion
-        low = criteria["scale_min"].to_numpy(float)[criterion]
-        high = criteria["scale_max"].to_numpy(float)[criterion]
-        slope = 100.0 / (high - low)
-        offset = -low * slope
-        lower = criteria["direction"].to_numpy()[criterion] == "lower"
-        offset, slope = np.where(lower, 100.0 - offset, offset), np.where(lower, -slope, slope)
+        offset, slope = (s.to_numpy(float)[criterion] for s in value_scale(criteria))
+        reach = reach_factors(model).to_numpy(float).ravel()[cell]
+        offset, slope = offset * reach, slope * reach
         count = np.bincount(cell, minlength=shape[0] * shape[1]).astype(float)
         return cls(cell, count, offset, slope, shape)
 
@@ -296,7 +293,12 @@ def draw_inputs(model: Model, plan: DrawPlan, seed: np.random.SeedSequence
     for k, resource in enumerate(plan.resources):
         actions[resource] = actions[resource] * factors[:, k]
         actions[resource + SETUP_SUFFIX] = actions[resource + SETUP_SUFFIX] * factors[:, k]
-    return values, replace(model, actions=actions)
+    profiles = model.profiles
+    if len(profiles):  # a cost profile moves with its action's running amount
+        factor = pd.DataFrame(factors, index=model.actions.index, columns=list(plan.resources))
+        profiles = profiles.assign(amount=profiles["amount"].to_numpy(float) * [
+            factor.at[a, r] for a, r in zip(profiles["action"], profiles["resource"])])
+    return values, replace(model, actions=actions, profiles=profiles)
 
 
 def run_draws(model: Model, plan: DrawPlan, draws: list[tuple[int, np.random.SeedSequence]],

@@ -1,14 +1,47 @@
 """Value functions, weights and stakeholder aggregation: pure functions on tables.
 
-A criterion's partial value maps its scale linearly onto 0..100 (reversed when lower is
-better); weights are normalised to sum to 1; an action's value is the weighted sum, in
-value points from 0 (worst on every criterion) to 100 (best on every criterion).
+A criterion's partial value maps its scale linearly from the status quo (its `baseline`, by
+default the worst end of the scale) at 0 to the best end at 100, so a score worse than the
+status quo has a negative value. On a reach criterion (`per` names a column of actions.csv,
+e.g. people_reached) the score is the benefit per person and the partial value is multiplied
+by the action's reach over the largest reach of any action: value = reach x benefit per
+person, and the action reaching most people at the best score earns 100. Weights are
+normalised to sum to 1; an action's value is the weighted sum, in value points (100 for an
+action best on every criterion that also reaches most people).
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .model import Model
+
+
+def value_scale(criteria: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(offset, slope) per criterion: partial value [value points] = offset + slope x score.
+
+    higher is better: 100 (score - b) / (max - b); lower: 100 (b - score) / (b - min); b is the
+    baseline (the status quo), by default the worst end of the scale.
+    """
+    low, high = criteria["scale_min"].astype(float), criteria["scale_max"].astype(float)
+    lower = criteria["direction"] == "lower"
+    given = criteria["baseline"].astype(float) if "baseline" in criteria else pd.Series(
+        np.nan, index=criteria.index)
+    baseline = given.fillna(high.where(lower, low))
+    slope = (100.0 / (high - baseline)).where(~lower, -100.0 / (baseline - low))
+    return -baseline * slope, slope
+
+
+def reach_factors(model: Model) -> pd.DataFrame:
+    """Action x criterion: reach / largest reach on a reach criterion (`per`), 1 elsewhere."""
+    factors = pd.DataFrame(1.0, index=model.actions.index, columns=model.criteria.index)
+    if "per" not in model.criteria:
+        return factors
+    for criterion, column in model.criteria["per"].items():
+        if isinstance(column, str) and column:
+            reach = model.actions[column].astype(float)
+            factors[criterion] = reach / reach.max() if reach.max() > 0 else 0.0
+    return factors
 
 
 def normalised_weights(weights: pd.Series) -> pd.Series:
@@ -20,14 +53,23 @@ def normalised_weights(weights: pd.Series) -> pd.Series:
 
 
 def partial_values(scores: pd.Series, criteria: pd.DataFrame, criterion: pd.Series) -> pd.Series:
-    """Scores on each criterion's own scale -> partial values 0..100."""
-    scale = criteria.loc[criterion.to_numpy()]
-    fraction = (scores.to_numpy() - scale["scale_min"].to_numpy()) / (
-        scale["scale_max"].to_numpy() - scale["scale_min"].to_numpy())
-    fraction = pd.Series(fraction, index=scores.index)
-    lower = (scale["direction"].to_numpy() == "lower")
-    fraction[lower] = 1 - fraction[lower]
-    return 100 * fraction
+    """Scores on each criterion's own scale -> partial values: 0 at the status quo, 100 at
+    the best end (per person on a reach criterion: see `row_values`)."""
+    offset, slope = value_scale(criteria)
+    at = criterion.to_numpy()
+    return pd.Series(offset.loc[at].to_numpy() + slope.loc[at].to_numpy() * scores.to_numpy(),
+                     index=scores.index)
+
+
+def row_values(model: Model, scores: pd.DataFrame) -> pd.Series:
+    """The partial value [value points] of each score row, reach included."""
+    partial = partial_values(scores["score"], model.criteria, scores["criterion"])
+    factors = reach_factors(model)
+    if (factors.to_numpy() == 1.0).all():
+        return partial
+    stacked = factors.stack()
+    keys = pd.MultiIndex.from_arrays([scores["action"], scores["criterion"]])
+    return partial * stacked.reindex(keys).to_numpy()
 
 
 def aggregate_scores(scores: pd.DataFrame, how: str = "mean") -> pd.DataFrame:
@@ -39,8 +81,7 @@ def criterion_values(model: Model, scores: pd.DataFrame | None = None,
                      how: str | None = None) -> pd.DataFrame:
     """Action x criterion partial values (0..100) after aggregating stakeholders."""
     scores = model.scores if scores is None else scores
-    long = scores.assign(partial=partial_values(scores["score"], model.criteria,
-                                                scores["criterion"]))
+    long = scores.assign(partial=row_values(model, scores))
     table = long.groupby(["action", "criterion"])["partial"].agg(
         how or model.settings.get("aggregation", "mean")).unstack()
     return table.reindex(index=model.actions.index, columns=model.criteria.index)
@@ -66,7 +107,7 @@ def stakeholder_values(model: Model, weights: pd.Series | None = None) -> pd.Dat
     scores = model.scores[model.scores["stakeholder"] != ""]
     if scores.empty:
         return pd.DataFrame(index=model.actions.index)
-    long = scores.assign(partial=partial_values(scores["score"], model.criteria, scores["criterion"]))
+    long = scores.assign(partial=row_values(model, scores))
     long["weighted"] = long["partial"] * weights.reindex(long["criterion"]).to_numpy()
     # a stakeholder who skipped a criterion borrows the others' mean there, so totals compare
     table = long.pivot_table(index=["action", "stakeholder"], columns="criterion",

@@ -22,7 +22,7 @@ from .portfolio import build_model, optimise
 from .portfolio.formulation import standalone_terms
 from .portfolio.optimise import chosen_funding, chosen_starts
 from .robustness import argument_error, portfolio_value
-from .scoring import action_values, criterion_values, normalised_weights, partial_values
+from .scoring import action_values, criterion_values, normalised_weights, row_values
 from .scoring import stakeholder_values as scoring_values
 from .sensitivity import tipping_points
 from .portfolio.solvers import solve
@@ -251,8 +251,7 @@ def disagreement(model: Model, options: Options | None = None, /, **keywords) ->
         raise ModelError(Problem("scores.csv", None, "stakeholder", "disagreement needs scores "
                                  "from at least two stakeholder groups"))
     weights = normalised_weights(model.criteria["weight"])
-    long = scores.assign(partial=partial_values(scores["score"], model.criteria,
-                                                scores["criterion"]))
+    long = scores.assign(partial=row_values(model, scores))
     aggregate = (criterion_values(model).rename_axis(index="action", columns="criterion")
                  .stack().rename("aggregate"))
     long = long.join(aggregate, on=["action", "criterion"])

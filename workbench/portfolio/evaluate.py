@@ -16,7 +16,7 @@ from ..errors import ModelError
 from ..model import Model, PortfolioResult, breach_table
 from ..options import Options, run_options
 from .rules import forced_actions, limits_in_force
-from .schedule import (action_timing, active_years, eligible_streams, horizon_share,
+from .schedule import (Amounts, action_timing, active_years, eligible_streams, horizon_share,
                        resource_amounts)
 from ..scoring import criterion_values, normalised_weights
 
@@ -33,14 +33,16 @@ def as_starts(model: Model, selection: Iterable[str] | Mapping[str, int],
 
 
 def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int],
-             options: Options | None = None, *, funding: pd.DataFrame | None = None,
-             **keywords) -> PortfolioResult:
+             options: Options | None = None, *, shares: Mapping[str, float] | None = None,
+             funding: pd.DataFrame | None = None, **keywords) -> PortfolioResult:
     """Value, cost and breaches of a portfolio; status 'feasible' or 'infeasible'.
 
     options / keywords: the run's options (limits, horizon, include, exclude, weights or
-    values), as for `optimise`. funding: a split of the amounts over funding streams
-    (action, stream, year, amount) to check, e.g. the solver's; without it the split is
-    worked out here by a small LP.
+    values), as for `optimise`. shares: {action: share funded [0..1]} for actions funded in
+    part (others count whole); an action's amounts and standalone value scale with its share,
+    its rules and bonuses count it as funded. funding: a split of the amounts over funding
+    streams (action, stream, year, amount) to check, e.g. the solver's; without it the split
+    is worked out here by a small LP.
     """
     options = run_options(model, options, **keywords)
     horizon = options.horizon
@@ -48,10 +50,11 @@ def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int],
     unknown = [a for a in starts if a not in model.actions.index]
     if unknown:
         raise ModelError(f"unknown action(s) in the portfolio: {', '.join(unknown)}")
+    funded = {a: float((shares or {}).get(a, 1.0)) for a in starts}
     timing = action_timing(model, horizon)
     active = {a: set(active_years(y, int(timing.loc[a, "duration"]), horizon))
               for a, y in starts.items()}
-    share = {a: horizon_share(y, int(timing.loc[a, "duration"]), horizon)
+    share = {a: horizon_share(y, int(timing.loc[a, "duration"]), horizon) * funded[a]
              for a, y in starts.items()}
     values = options.values
     if values is None:
@@ -64,17 +67,19 @@ def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int],
     else:
         by_criterion = pd.Series(dtype=float)
     standalone = float(sum(values[a] * s for a, s in share.items()))
-    earned = earned_interactions(model, active, horizon)
+    earned = earned_interactions(model, with_schemes(model, active, _union), horizon)
     synergy = float(earned.loc[earned["kind"] == "synergy", "earned"].sum())
     critical_mass = float(earned.loc[earned["kind"] == "critical_mass", "earned"].sum())
-    cost_by_year = cost_table(model, starts, active, horizon)
+    cost_by_year = cost_table(model, starts, active, horizon, funded)
     if funding is None:
-        funding, funding_breaches = allocate_funding(model, starts, active, horizon)
+        funding, funding_breaches = allocate_funding(model, starts, active, horizon, funded)
     else:
-        funding, funding_breaches = check_funding(model, starts, active, horizon, funding)
+        funding, funding_breaches = check_funding(model, starts, active, horizon, funding,
+                                                  funded)
     breaches = breach_table([
         *limit_breaches(cost_by_year, limits_in_force(model, options.limits, horizon)),
         *funding_breaches,
+        *share_breaches(model, funded),
         *rule_breaches(model, starts, timing, horizon, *forced_actions(model, options)),
     ])
     return PortfolioResult(
@@ -90,7 +95,23 @@ def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int],
         earned_interactions=earned,
         horizon=horizon,
         breaches=breaches,
+        shares={a: funded[a] for a in model.actions.index if a in starts},
     )
+
+
+def with_schemes(model: Model, by_action: dict, combine) -> dict:
+    """`by_action` with each scheme added under its own id: `combine` of its funded versions'
+    entries (a scheme stands for whichever version is funded)."""
+    out = dict(by_action)
+    for scheme, versions in model.schemes.items():
+        funded = [by_action[v] for v in versions if v in by_action]
+        if funded:
+            out[scheme] = combine(funded)
+    return out
+
+
+def _union(sets: list[set]) -> set:
+    return set().union(*sets)
 
 
 def earned_interactions(model: Model, active: dict[str, set[int]], horizon: int) -> pd.DataFrame:
@@ -111,17 +132,29 @@ def earned_interactions(model: Model, active: dict[str, set[int]], horizon: int)
 
 
 def cost_table(model: Model, starts: dict[str, int], active: dict[str, set[int]],
-               horizon: int) -> pd.DataFrame:
-    """Resource x year amounts used: set-up in the start year plus running cost while active."""
+               horizon: int, shares: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Resource x year amounts used: set-up in the start year plus running amount while active
+    (the cost profile's amount in the years it names), times each action's share."""
     running, setup = resource_amounts(model)
     years = range(1, horizon + 1)
     chosen = list(starts)
+    q = pd.Series({a: float((shares or {}).get(a, 1.0)) for a in chosen}, dtype=float)
     starts_in = pd.DataFrame([[starts[a] == t for t in years] for a in chosen],
                              index=chosen, columns=years, dtype=float)
     runs_in = pd.DataFrame([[t in active[a] for t in years] for a in chosen],
                            index=chosen, columns=years, dtype=float)
-    table = (setup.loc[chosen].T @ starts_in + running.loc[chosen].T @ runs_in) if chosen else (
+    table = (setup.loc[chosen].mul(q, axis=0).T @ starts_in
+             + running.loc[chosen].mul(q, axis=0).T @ runs_in) if chosen else (
         pd.DataFrame(0.0, index=model.resource_names, columns=years))
+    if len(model.profiles) and chosen:
+        amounts = Amounts.of(model)
+        for (action, resource), own in amounts.profile.items():
+            if action in starts:
+                for t in active[action]:
+                    life_year = t - starts[action] + 1
+                    if life_year in own:
+                        table.loc[resource, t] += q[action] * (
+                            own[life_year] - amounts.running[resource][action])
     table.columns.name = "year"
     return table.reindex(model.resource_names).astype(float)
 
@@ -145,12 +178,32 @@ def limit_breaches(cost_by_year: pd.DataFrame, limits: pd.DataFrame) -> list[dic
     return breaches
 
 
+def share_breaches(model: Model, shares: Mapping[str, float]) -> list[dict]:
+    """A share outside min_share..1 (or below 1 for an action funded whole or not at all)."""
+    least = model.actions["min_share"].astype(float) if "min_share" in model.actions else None
+    breaches = []
+    for action, q in shares.items():
+        low = least[action] if least is not None and least[action] == least[action] else 1.0
+        if not low * (1 - TOLERANCE) - TOLERANCE <= q <= 1 + TOLERANCE:
+            breaches.append(_breach("share", action, f"share: {action} is funded at {q:.4g}, "
+                                    f"outside {low:g}..1", q, low))
+    return breaches
+
+
 def rule_breaches(model: Model, starts: dict[str, int], timing: pd.DataFrame, horizon: int,
                   include: set[str], exclude: set[str]) -> list[dict]:
     """Every interaction, constraint and timing rule the portfolio breaks (include / exclude:
     the forced actions, `rules.forced_actions`)."""
     breaches = []
     lag_counts = horizon > 1
+    counted = starts
+    starts = with_schemes(model, starts, min)  # a scheme starts when its funded version does
+    for scheme, versions in model.schemes.items():
+        chosen = [v for v in versions if v in counted]
+        if len(chosen) > 1:
+            breaches.append(_breach("scheme", scheme, f"scheme: at most one version of "
+                                    f"{scheme} may be funded, not {', '.join(chosen)}",
+                                    len(chosen), 1))
     for i in model.interactions.itertuples():
         if i.kind == "requires":
             x, y = i.members
@@ -171,6 +224,7 @@ def rule_breaches(model: Model, starts: dict[str, int], timing: pd.DataFrame, ho
                  for a in sorted(include) if a not in starts]
     breaches += [_breach("exclude", a, f"exclude: {a} must not be funded")
                  for a in sorted(exclude) if a in starts]
+    starts = counted
     counts = {
         "theme": model.actions.loc[list(starts), "theme"].value_counts(),
         "lead": model.actions.loc[list(starts), "lead"].value_counts(),
@@ -196,17 +250,19 @@ def rule_breaches(model: Model, starts: dict[str, int], timing: pd.DataFrame, ho
 FUNDING_COLUMNS = ["action", "stream", "year", "amount"]
 
 
-def funding_needs(model: Model, starts: dict[str, int], active: dict[str, set[int]]
+def funding_needs(model: Model, starts: dict[str, int], active: dict[str, set[int]],
+                  shares: Mapping[str, float] | None = None
                   ) -> list[tuple[str, str, int, float]]:
     """(action, resource, year, amount) that funding streams must pay, for the resources
-    that have streams."""
-    running, setup = resource_amounts(model)
+    that have streams (an action funded in part needs its share of each amount)."""
+    amounts = Amounts.of(model)
     needs = []
     for action, start in starts.items():
+        q = (shares or {}).get(action, 1.0)
+        years = range(start, start + len(active[action]))
         for resource in dict.fromkeys(model.funding["resource"]):
             for year in sorted(active[action] | {start}):
-                amount = running.loc[action, resource] * (year in active[action]) + (
-                    setup.loc[action, resource] if year == start else 0.0)
+                amount = q * amounts.in_year(resource, action, start, year, years)
                 if amount > 0:
                     needs.append((action, resource, year, float(amount)))
     return needs
@@ -219,12 +275,13 @@ def _unpaid(needs, eligible) -> list[dict]:
 
 
 def allocate_funding(model: Model, starts: dict[str, int], active: dict[str, set[int]],
-                     horizon: int) -> tuple[pd.DataFrame, list[dict]]:
+                     horizon: int, shares: Mapping[str, float] | None = None
+                     ) -> tuple[pd.DataFrame, list[dict]]:
     """Split each funded amount over eligible streams within their limits (a small LP)."""
     if model.funding.empty or not starts:
         return pd.DataFrame(columns=FUNDING_COLUMNS), []
     eligible = eligible_streams(model)
-    needs = funding_needs(model, starts, active)
+    needs = funding_needs(model, starts, active, shares)
     breaches = _unpaid(needs, eligible)
     variables = [(k, s, year, action) for k, (action, resource, year, _) in enumerate(needs)
                  for s in eligible.get((action, resource), [])]
@@ -251,13 +308,14 @@ def allocate_funding(model: Model, starts: dict[str, int], active: dict[str, set
 
 
 def check_funding(model: Model, starts: dict[str, int], active: dict[str, set[int]],
-                  horizon: int, funding: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+                  horizon: int, funding: pd.DataFrame,
+                  shares: Mapping[str, float] | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Check a given split (e.g. the solver's): each amount paid in full by eligible streams,
     each stream within its limits. Returns the split and what it breaks."""
     if model.funding.empty:
         return pd.DataFrame(columns=FUNDING_COLUMNS), []
     eligible = eligible_streams(model)
-    needs = funding_needs(model, starts, active)
+    needs = funding_needs(model, starts, active, shares)
     breaches = _unpaid(needs, eligible)
     resource_of = dict(zip(model.funding["stream"], model.funding["resource"]))
     paid = funding.groupby(["action", "stream", "year"])["amount"].sum() if len(funding) else (

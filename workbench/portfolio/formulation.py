@@ -3,7 +3,12 @@
 Variables: s[i,t] = 1 if action i starts in year t (at most one start). From them, linear
 expressions: active[i,t] (i runs in year t) and selected[i] (i is funded at all). With a
 horizon of one year, s[i,1] is simply "action i is funded" and the model is the
-single-period one of DESIGN.md. Every constraint carries a readable [A-Za-z0-9_] name.
+single-period one of DESIGN.md. An action with a `min_share` m may be funded in part: a
+continuous share q[i,t] with m s[i,t] <= q[i,t] <= s[i,t] carries its amounts and its
+standalone value, while s[i,t] still says it is funded for every rule and bonus (a
+semicontinuous share, exact). A scheme (`option_of`) stands for whichever of its versions is
+funded: its active and selected terms are the sum of its versions', at most one of which runs.
+Every constraint carries a readable [A-Za-z0-9_] name.
 """
 from __future__ import annotations
 
@@ -18,8 +23,8 @@ import pulp
 from ..model import Model
 from ..options import SYNERGY_FORMULATIONS, Options
 from .rules import forced_actions, limits_in_force
-from .schedule import (action_timing, active_years, eligible_streams, horizon_share,
-                        resource_amounts, start_years)
+from .schedule import (Amounts, action_timing, active_years, eligible_streams, horizon_share,
+                        start_years)
 
 DENSE_PARTNERS = 8  # mean positive partners per paired action from which 'auto' adds budget cuts
 
@@ -32,6 +37,10 @@ class Formulation:
     horizon: int
     token: dict[str, str]  # action id -> name-safe token
     starts: dict[str, list[tuple[int, pulp.LpVariable]]] = field(default_factory=dict)
+    # per action and start year, the variable its amounts and value scale with: the share
+    # q[i,t] of a scalable action, else the start s[i,t] itself
+    shares: dict[str, list[tuple[int, pulp.LpVariable]]] = field(default_factory=dict)
+    schemes: dict[str, list[str]] = field(default_factory=dict)  # scheme -> its versions
     duration: dict[str, int] = field(default_factory=dict)
     objective: list[tuple[pulp.LpVariable, float]] = field(default_factory=list)
     flows: dict[tuple[str, str, int], pulp.LpVariable] = field(default_factory=dict)
@@ -41,13 +50,17 @@ class Formulation:
     limit_cuts: dict[str, list[tuple[str, list[pulp.LpVariable], float]]] = field(
         default_factory=dict)
 
-    def active_terms(self, action: str, year: int) -> list[tuple[pulp.LpVariable, float]]:
-        """Terms of active[i,t]: the starts that leave action i running in `year`."""
-        return [(v, 1.0) for t, v in self.starts[action]
-                if year in active_years(t, self.duration[action], self.horizon)]
+    def members(self, target: str) -> list[str]:
+        """The actions an id stands for: a scheme's versions, or the action itself."""
+        return self.schemes.get(target, [target])
 
-    def selected_terms(self, action: str) -> list[tuple[pulp.LpVariable, float]]:
-        return [(v, 1.0) for _, v in self.starts[action]]
+    def active_terms(self, target: str, year: int) -> list[tuple[pulp.LpVariable, float]]:
+        """Terms of active[i,t]: the starts that leave action (or scheme) i running in `year`."""
+        return [(v, 1.0) for a in self.members(target) for t, v in self.starts[a]
+                if year in active_years(t, self.duration[a], self.horizon)]
+
+    def selected_terms(self, target: str) -> list[tuple[pulp.LpVariable, float]]:
+        return [(v, 1.0) for a in self.members(target) for _, v in self.starts[a]]
 
     def add(self, expression, name: str, group: tuple | None = None) -> None:
         """Add a named row; `group` = (group name, family, *what) marks a row of a constraint
@@ -82,18 +95,51 @@ def add_start_variables(f: Formulation, model: Model) -> None:
     """s[i,t] binary for each open start year; one start at most: sum_t s[i,t] <= 1."""
     timing = action_timing(model, f.horizon)
     f.duration = timing["duration"].astype(int).to_dict()
+    f.schemes = model.schemes
     for action, years in start_years(timing, f.horizon).items():
         f.starts[action] = [(year, f.problem.add_variable(
             f"start_{f.token[action]}_y{year}", lowBound=0, upBound=1, cat="Binary"))
             for year in years]
+        f.shares[action] = f.starts[action]
         if len(years) > 1:
             f.add(_expression(f.selected_terms(action)) <= 1, f"one_start_{f.token[action]}")
 
 
+def add_partial_funding(f: Formulation, model: Model) -> None:
+    """A scalable action (min_share m): share q[i,t] with m s[i,t] <= q[i,t] <= s[i,t]; its
+    amounts and standalone value scale with q, its rules and bonuses follow s."""
+    for action, least in minimum_shares(model).items():
+        shares = []
+        for year, start in f.starts[action]:
+            q = f.problem.add_variable(f"share_{f.token[action]}_y{year}", lowBound=0,
+                                       upBound=1)
+            f.add(_expression([(q, 1.0), (start, -1.0)]) <= 0,
+                  f"share_max_{f.token[action]}_y{year}")
+            f.add(_expression([(q, 1.0), (start, -least)]) >= 0,
+                  f"share_min_{f.token[action]}_y{year}")
+            shares.append((year, q))
+        f.shares[action] = shares
+
+
+def minimum_shares(model: Model) -> dict[str, float]:
+    """{action: min_share} of the actions that may be funded in part (actions.csv)."""
+    if "min_share" not in model.actions:
+        return {}
+    given = model.actions["min_share"].astype(float)
+    return {a: float(m) for a, m in given.items() if m == m and m < 1}
+
+
+def add_schemes(f: Formulation) -> None:
+    """Versions of one scheme (option_of): sum of selected_v over its versions <= 1."""
+    for scheme, versions in f.schemes.items():
+        name = f"one_version_{_safe(scheme)}"
+        f.add(_expression(f.selected_terms(scheme)) <= 1, name, (name, "scheme", scheme))
+
+
 def standalone_terms(f: Formulation, values: pd.Series) -> list[tuple[pulp.LpVariable, float]]:
-    """Terms of sum_i V_i * (active years of i) / T [value points], for any values V."""
+    """Terms of sum_i V_i * q_i * (active years of i) / T [value points], for any values V."""
     return [(variable, float(values[action]) * horizon_share(year, f.duration[action], f.horizon))
-            for action, starts in f.starts.items() for year, variable in starts]
+            for action, shares in f.shares.items() for year, variable in shares]
 
 
 def add_standalone_value(f: Formulation, values: pd.Series) -> None:
@@ -192,22 +238,27 @@ def _add_budget_cuts(f: Formulation, model: Model, limits: dict[str, float] | No
     sum_j a_j z_ij,t <= (L - a_i) active_i,t.
 
     a is what an active action surely uses in a year [resource units]: set-up plus running
-    amount with a one-year horizon, the running amount otherwise (set-up falls in the start
-    year only). A whole-horizon limit bounds every single year too. The rows belong to their
-    limit's group, so relaxing a limit (explain.py) relaxes its cuts with it.
+    amount with a one-year horizon, the least running amount of its life otherwise (set-up
+    falls in the start year only), times its min_share if it may be funded in part; for a
+    scheme, the least of its versions'. A whole-horizon limit bounds every single year too.
+    The rows belong to their limit's group, so relaxing a limit (explain.py) relaxes its cuts
+    with it.
     """
-    running, setup = resource_amounts(model)
-    surely = running + setup if f.horizon == 1 else running
-    sure = surely.to_dict()  # {resource: {action: amount}}
+    amounts = Amounts.of(model)
+    least = minimum_shares(model)
+
+    def sure(resource: str, target: str) -> float:
+        return min(amounts.surely(resource, a, f.horizon) * least.get(a, 1.0)
+                   for a in f.members(target))
+
     for row in limits_in_force(model, limits, f.horizon).itertuples():
         when = f"_y{row.year}" if row.year else ""
         group = _limit_group(row)
         years = [row.year] if row.year else range(1, f.horizon + 1)
         for action, pairs in partners.items():
-            own = float(sure[row.resource][action])
+            own = sure(row.resource, action)
             for year in (t for t in years if 1 <= t <= f.horizon):
-                terms = [(both[year], float(sure[row.resource][j]))
-                         for j, both in pairs.items()]
+                terms = [(both[year], sure(row.resource, j)) for j, both in pairs.items()]
                 active = [v for v, _ in f.active_terms(action, year)]
                 terms += [(v, -(float(row.limit) - own)) for v in active]
                 name = f"budget_cut_{f.token[action]}_{_safe(row.resource)}{when}_y{year}"
@@ -228,14 +279,18 @@ def add_critical_mass(f: Formulation, model: Model) -> None:
 
 
 def add_requires(f: Formulation, model: Model) -> None:
-    """x requires y with lag L: s[x,t] <= sum of s[y,t'] over t' <= t - L (L ignored if T = 1)."""
+    """x requires y with lag L: s[x,t] <= sum of s[y,t'] over t' <= t - L (L ignored if T = 1);
+    a scheme x: one row per version; a scheme y: any of its versions."""
     for rule in model.interactions[model.interactions["kind"] == "requires"].itertuples():
         x, y = rule.members
         lag = int(rule.lag) if f.horizon > 1 else 0
-        for year, variable in f.starts[x]:
-            earlier = [(v, -1.0) for t, v in f.starts[y] if t <= year - lag]
-            f.add(_expression([(variable, 1.0)] + earlier) <= 0, f"{rule.name}_y{year}",
-                  (rule.name, "requires", x, y, lag))
+        for version in f.members(x):
+            for year, variable in f.starts[version]:
+                earlier = [(v, -1.0) for w in f.members(y) for t, v in f.starts[w]
+                           if t <= year - lag]
+                name = f"{rule.name}_y{year}" + (f"_{f.token[version]}" if version != x else "")
+                f.add(_expression([(variable, 1.0)] + earlier) <= 0, name,
+                      (rule.name, "requires", x, y, lag))
 
 
 def add_excludes(f: Formulation, model: Model) -> None:
@@ -269,33 +324,24 @@ def add_group_counts(f: Formulation, model: Model) -> None:
               (name, rule.kind, rule.target, rule.value))
 
 
-def _amounts(model: Model) -> dict[str, tuple[dict[str, float], dict[str, float]]]:
-    """{resource: ({action: running amount a year}, {action: set-up amount})}, for quick lookups."""
-    running, setup = resource_amounts(model)
-    return {r: (running[r].to_dict(), setup[r].to_dict()) for r in model.resource_names}
-
-
-def _amount_terms(f: Formulation, amounts: dict, resource: str, year: int,
+def _amount_terms(f: Formulation, amounts: Amounts, resource: str, year: int,
                   actions: Iterable[str] | None = None) -> list[tuple[pulp.LpVariable, float]]:
-    """Terms of the amount of a resource the actions use in `year` (0: the whole horizon)."""
-    each_year, once = amounts[resource]
+    """Terms of the amount of a resource the actions use in `year` (0: the whole horizon),
+    each on its share variable (the start itself for a whole action)."""
     terms = []
-    for action, start, variable in ((a, t, v) for a in (actions or f.starts)
-                                    for t, v in f.starts[a]):
+    for action, start, variable in ((a, t, v) for a in (actions or f.shares)
+                                    for t, v in f.shares[a]):
         years = active_years(start, f.duration[action], f.horizon)
-        if year == 0:
-            amount = once[action] + each_year[action] * len(years)
-        else:
-            amount = (once[action] if start == year else 0.0) + (
-                each_year[action] if year in years else 0.0)
+        amount = (amounts.over(resource, action, start, years) if year == 0
+                  else amounts.in_year(resource, action, start, year, years))
         if amount:
             terms.append((variable, float(amount)))
     return terms
 
 
 def add_resource_limits(f: Formulation, model: Model, limits: dict[str, float] | None) -> None:
-    """Each resource r (per year, or over the horizon): sum_i amount_ir <= limit_r."""
-    amounts = _amounts(model)
+    """Each resource r (per year, or over the horizon): sum_i q_i amount_ir <= limit_r."""
+    amounts = Amounts.of(model)
     for row in limits_in_force(model, limits, f.horizon).itertuples():
         group = _limit_group(row)
         f.add(_expression(_amount_terms(f, amounts, row.resource, row.year)) <= row.limit,
@@ -312,7 +358,7 @@ def add_funding_streams(f: Formulation, model: Model) -> None:
     """Funding: sum_s f[i,s,t] = amount_i,t; sum_i f[i,s,t] <= limit_s; f = 0 where ineligible."""
     if model.funding.empty:
         return
-    amounts = _amounts(model)
+    amounts = Amounts.of(model)
     eligible = eligible_streams(model)
     flows = f.flows
     for resource in dict.fromkeys(model.funding["resource"]):
@@ -350,8 +396,10 @@ def build_model(model: Model, values: pd.Series, options: Options) -> Formulatio
     """The whole MILP, one family at a time, for action values [value points] and checked
     options (`run_options`)."""
     f = Formulation(pulp.LpProblem("portfolio", pulp.LpMaximize), options.horizon,
-                    safe_tokens(model.actions.index))
+                    safe_tokens([*model.actions.index, *model.schemes]))
     add_start_variables(f, model)
+    add_partial_funding(f, model)
+    add_schemes(f)
     add_standalone_value(f, values)
     add_synergies(f, model, options.synergy, options.limits)
     add_critical_mass(f, model)

@@ -36,7 +36,8 @@ def optimise(model: Model, options: Options | None = None, /, *, explain: bool =
         return no_portfolio(model, options, outcome,
                             infeasibility(model, options, values, outcome.status, explain),
                             build_seconds)
-    answer = Answer(chosen_starts(f), chosen_funding(f), pulp.value(f.problem.objective))
+    answer = Answer(chosen_starts(f), chosen_shares(f), chosen_funding(f),
+                    pulp.value(f.problem.objective))
     return read_result(model, options, answer, outcome, build_seconds=build_seconds)
 
 
@@ -52,6 +53,12 @@ def chosen_starts(f: Formulation, value=lambda v: v.value()) -> dict[str, int]:
     """The solved portfolio: each funded action and its start year. value: how to read a
     variable's value (default PuLP's)."""
     return {a: t for a, pairs in f.starts.items() for t, v in pairs if (value(v) or 0) > 0.5}
+
+
+def chosen_shares(f: Formulation, value=lambda v: v.value()) -> dict[str, float]:
+    """The share [0..1] of each funded action (1 for a whole action)."""
+    return {a: min(1.0, float(value(q) or 0.0)) for a, pairs in f.shares.items()
+            for (t, q), (_, s) in zip(pairs, f.starts[a]) if (value(s) or 0) > 0.5}
 
 
 def chosen_funding(f: Formulation, value=lambda v: v.value()) -> pd.DataFrame:

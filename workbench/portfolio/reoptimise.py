@@ -21,7 +21,7 @@ from .highs import HighsProblem
 from ..model import Model, PortfolioResult
 from ..options import Options, run_options
 from .formulation import build_model, standalone_terms
-from .optimise import chosen_funding, chosen_starts, infeasibility
+from .optimise import chosen_funding, chosen_shares, chosen_starts, infeasibility
 from .result import Answer, no_portfolio, read_result
 from .rules import whole_horizon_limits
 from .schedule import horizon_shares
@@ -92,11 +92,11 @@ class Reoptimiser:
         solution = self.held.solution
         self._remember_answer(solution)
         answer = self._answer(solution)
-        checked = self._cached_check(answer.starts, used) if values is not None else None
+        checked = self._cached_check(answer, used) if values is not None else None
         result = read_result(self.model, options, answer, outcome,
                              build_seconds=setup_seconds, checked=checked)
         if values is not None and checked is None:
-            self._keep_check(answer.starts, result)
+            self._keep_check(answer, result)
         return result
 
     # ------------------------------------------------------------ changing the numbers
@@ -134,6 +134,7 @@ class Reoptimiser:
         def value(variable):
             return solution[column[variable.name]]
         return Answer(chosen_starts(self.formulation, value),
+                      chosen_shares(self.formulation, value),
                       chosen_funding(self.formulation, value), self.held.objective())
 
     def _remember_answer(self, solution: np.ndarray) -> None:
@@ -142,19 +143,25 @@ class Reoptimiser:
         self.answers.append(solution.copy())
         del self.answers[:-KEEP_ANSWERS]
 
-    def _cached_check(self, starts: dict[str, int], values: pd.Series) -> PortfolioResult | None:
+    @staticmethod
+    def _portfolio_key(answer: Answer) -> tuple:
+        return tuple(sorted((a, t, round(answer.shares.get(a, 1.0), 9))
+                            for a, t in answer.starts.items()))
+
+    def _cached_check(self, answer: Answer, values: pd.Series) -> PortfolioResult | None:
         """A kept evaluation of the same portfolio, its standalone value recomputed for these
         values: costs, funding, bonuses and breaches do not depend on the values."""
-        known = self.checks.get(tuple(sorted(starts.items())))
+        known = self.checks.get(self._portfolio_key(answer))
         if known is None:
             return None
-        shares = horizon_shares(self.model, starts, self.horizon)
-        standalone = float(sum(values[a] * share for a, share in shares.items()))
+        shares = horizon_shares(self.model, answer.starts, self.horizon)
+        standalone = float(sum(values[a] * share * answer.shares.get(a, 1.0)
+                               for a, share in shares.items()))
         value = {**known.value, "standalone": standalone,
                  "total": standalone + known.value["synergy"] + known.value["critical_mass"]}
         return replace(known, value=value)
 
-    def _keep_check(self, starts: dict[str, int], result: PortfolioResult) -> None:
-        self.checks[tuple(sorted(starts.items()))] = result
+    def _keep_check(self, answer: Answer, result: PortfolioResult) -> None:
+        self.checks[self._portfolio_key(answer)] = result
         while len(self.checks) > KEEP_CHECKS:
             self.checks.popitem(last=False)

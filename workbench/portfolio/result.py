@@ -19,10 +19,11 @@ from .solvers import SolveOutcome
 
 @dataclass(frozen=True)
 class Answer:
-    """What the solver chose: start year of each funded action, the funding split
-    (action, stream, year, amount) and the objective it reported [value points]."""
+    """What the solver chose: start year and share [0..1] of each funded action, the funding
+    split (action, stream, year, amount) and the objective it reported [value points]."""
 
     starts: dict[str, int]
+    shares: dict[str, float]
     funding: pd.DataFrame
     objective: float
 
@@ -34,7 +35,8 @@ def read_result(model: Model, options: Options, answer: Answer, outcome: SolveOu
 
     checked: an evaluation of the same portfolio under the same options, if one is at hand.
     """
-    result = checked or evaluate(model, answer.starts, options, funding=answer.funding)
+    result = checked or evaluate(model, answer.starts, options, shares=answer.shares,
+                                 funding=answer.funding)
     self_check(result, answer.objective, outcome.status)
     warnings, gap = (), outcome.gap
     if outcome.status == "time_limit":

@@ -2,8 +2,13 @@
 
 With a horizon of one year the model is single-period: timing columns are ignored, every
 action may run, and its amount of a resource is its set-up plus one year's running amount.
+A cost profile (profiles.csv: action, resource, year of the action's life, amount) replaces
+the running amount in the years it names; the set-up amount still comes on top in the first
+year. A single-period model uses the profile's year 1.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -49,6 +54,52 @@ def resource_amounts(model: Model) -> tuple[pd.DataFrame, pd.DataFrame]:
     running = model.actions[names].astype(float)
     setup = model.actions[[name + SETUP_SUFFIX for name in names]].astype(float)
     return running, setup.set_axis(names, axis=1)
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """What each action uses of each resource in each year of its life [the resource's unit],
+    for a whole action (a share q of it uses q times as much)."""
+
+    running: dict[str, dict[str, float]]  # resource -> action -> amount a year
+    setup: dict[str, dict[str, float]]  # resource -> action -> one-off amount in the start year
+    profile: dict[tuple[str, str], dict[int, float]]  # (action, resource) -> {life year: amount}
+
+    @classmethod
+    def of(cls, model: Model) -> Amounts:
+        running, setup = resource_amounts(model)
+        profile: dict[tuple[str, str], dict[int, float]] = {}
+        for row in model.profiles.itertuples():
+            profile.setdefault((row.action, row.resource), {})[int(row.year)] = float(row.amount)
+        return cls(running.to_dict(), setup.to_dict(), profile)
+
+    def running_in(self, resource: str, action: str, life_year: int) -> float:
+        """The running amount in one year of the action's life (1 = its first year)."""
+        own = self.profile.get((action, resource))
+        if own and life_year in own:
+            return own[life_year]
+        return self.running[resource][action]
+
+    def in_year(self, resource: str, action: str, start: int, year: int,
+                years: range) -> float:
+        """Used in `year` by the action started in `start` that runs in `years`."""
+        amount = self.setup[resource][action] if year == start else 0.0
+        if year in years:
+            amount += self.running_in(resource, action, year - start + 1)
+        return amount
+
+    def over(self, resource: str, action: str, start: int, years: range) -> float:
+        """Used over the horizon by the action started in `start` that runs in `years`."""
+        return self.setup[resource][action] + sum(
+            self.running_in(resource, action, t - start + 1) for t in years)
+
+    def surely(self, resource: str, action: str, horizon: int) -> float:
+        """The least a running action uses in any one year of the horizon (set-up included
+        with a one-year horizon, when it always falls in the year)."""
+        if horizon == 1:
+            return self.setup[resource][action] + self.running_in(resource, action, 1)
+        own = self.profile.get((action, resource), {})
+        return min([self.running[resource][action], *own.values()])
 
 
 def eligible_streams(model: Model) -> dict[tuple[str, str], list[str]]:
