@@ -16,9 +16,9 @@ from ..model import Model
 from ..options import Options, run_options
 from ..units import format_amount, resource_name, resource_unit
 from .rules import action_values_for
-from .schedule import action_timing, active_years, eligible_streams, resource_amounts, start_years
+from .schedule import Amounts, action_timing, active_years, eligible_streams, start_years
 from .solvers import solve
-from .formulation import build_model
+from .formulation import build_model, minimum_shares
 
 # Deletion order: groups tried first are dropped first when several conflicts exist, so the
 # explanation prefers the rules people set (limits, includes) over funding plumbing.
@@ -218,7 +218,11 @@ class _Conflict:
             self.by_family.setdefault(what[0], []).append(tuple(what[1:]))
         self.timing = action_timing(model, horizon)
         self.start_years = start_years(self.timing, horizon)
-        self.running, self.setup = resource_amounts(model)
+        for scheme, versions in model.schemes.items():  # whichever version is funded
+            self.start_years[scheme] = sorted({t for v in versions for t in self.start_years[v]})
+            self.timing.loc[scheme] = self.timing.loc[versions].min()
+        self.amounts = Amounts.of(model)
+        self.least_share = minimum_shares(model)
         self.included = [a for (a,) in self.by_family.get("include", [])]
         self.excluded = {a for (a,) in self.by_family.get("exclude", [])}
         self.requires = self.by_family.get("requires", [])
@@ -232,7 +236,7 @@ class _Conflict:
             needed = {y for x, y, _ in self.requires if x in forced}
             grown = not needed <= forced
             forced |= needed
-        return [a for a in self.model.actions.index if a in forced]
+        return [a for a in [*self.model.actions.index, *self.model.schemes] if a in forced]
 
     def _who(self) -> str:
         extra = set(self.forced) - set(self.included)
@@ -240,17 +244,17 @@ class _Conflict:
                 else "the included action" if len(self.forced) == 1 else "the included actions")
 
     def least_amount(self, action: str, resource: str, year: int = 0) -> float:
-        """The least an action can use of a resource (over the horizon, or in one year)."""
+        """The least an action (or a scheme's cheapest version) can use of a resource, at its
+        least share (over the horizon, or in one year)."""
+        if action in self.model.schemes:
+            return min(self.least_amount(v, resource, year) for v in self.model.schemes[action])
         duration = int(self.timing.loc[action, "duration"])
-        setup, running = self.setup.at[action, resource], self.running.at[action, resource]
         amounts = []
         for start in self.start_years[action]:
             years = active_years(start, duration, self.horizon)
-            if year == 0:
-                amounts.append(setup + running * len(years))
-            else:
-                amounts.append(setup * (start == year) + running * (year in years))
-        return float(min(amounts, default=0.0))
+            amounts.append(self.amounts.over(resource, action, start, years) if year == 0 else
+                           self.amounts.in_year(resource, action, start, year, years))
+        return self.least_share.get(action, 1.0) * float(min(amounts, default=0.0))
 
     def sentences(self) -> list[str]:
         return [*self._forced_and_excluded(), *self._timing(), *self._excludes(),
