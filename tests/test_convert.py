@@ -163,3 +163,55 @@ def test_overwriting_a_folder_with_tables_the_source_lacks_is_refused(tmp_path, 
 def test_converting_onto_itself_is_refused(tmp_path, capsys):
     assert main(["convert", str(EXAMPLE), str(EXAMPLE), "--overwrite"]) == 2
     assert "is the source itself" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- formula cells
+
+
+def with_formula(workbook: Path, cell: str, formula: str, saved: str | None) -> Path:
+    """The workbook with a formula in `cell` of its first sheet (actions), with the value a
+    spreadsheet would have saved beside it, or none (as programs that do not calculate save)."""
+    import re
+    import zipfile
+
+    target = workbook.with_name(f"formula_{saved}.xlsx")
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(target, "w") as copy:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                value = f"<v>{saved}</v>" if saved is not None else ""
+                data, count = re.subn(rf'<c r="{cell}" t="n"><v>[^<]*</v></c>'.encode(),
+                                      f'<c r="{cell}"><f>{formula}</f>{value}</c>'.encode(),
+                                      data)
+                assert count == 1
+            copy.writestr(item, data)
+    return target
+
+
+def test_a_formula_converts_to_the_value_the_spreadsheet_saved(tmp_path):
+    workbook = convert(EXAMPLE, tmp_path / "model.xlsx").target
+    assert openpyxl.load_workbook(workbook)["actions"]["F1"].value == "cost"
+    calculated = with_formula(workbook, "F2", "5*5000", "25000")
+    folder = convert(calculated, tmp_path / "folder").target
+    assert_same_cells(EXAMPLE, folder)  # the formula's saved value, 25000, as the cost
+
+
+def test_a_formula_without_a_saved_value_is_refused_in_words(tmp_path, capsys):
+    workbook = convert(EXAMPLE, tmp_path / "model.xlsx").target
+    unsaved = with_formula(workbook, "F2", "5*5000", None)
+    assert main(["convert", str(unsaved), str(tmp_path / "folder")]) == 2
+    err = capsys.readouterr().err
+    assert "[actions]:2:cost: holds a formula with no saved value (=5*5000)" in err
+    assert "open and save the file in a spreadsheet program" in err
+    assert not (tmp_path / "folder").exists()
+
+
+def test_the_second_example_and_a_starter_workbook_round_trip(tmp_path):
+    from workbench.starter import init_model
+
+    (tmp_path / "second").mkdir()
+    assert_round_trip(ROOT / "data" / "active_lives_strategy", tmp_path / "second")
+    starter = init_model(tmp_path / "starter.xlsx")
+    done = convert(starter, tmp_path / "starter_folder")
+    assert done.left_out == ("read me",)
+    assert_same_cells(starter, done.target)
