@@ -340,6 +340,15 @@ def starter_tables() -> dict[str, pd.DataFrame]:
             "scenarios": scenarios, "settings": settings}
 
 
+READ_ME_HEADER = ("table", "column", "needed", "unit", "meaning")
+
+
+def _resources_in_words() -> str:
+    resources = starter_tables()["resources"]
+    return " and ".join(f"{row.resource} ({row.name}, in {row.unit})"
+                        for row in resources.itertuples())
+
+
 def _read_me_rows() -> list[list[str]]:
     """The read me: how to use the file, then every column of every table."""
     rows = [
@@ -355,11 +364,12 @@ def _read_me_rows() -> list[list[str]]:
          "column). Then: workbench optimise FILE, and workbench app FILE for the dashboard."],
         ["Tables marked optional may be deleted; sheets the workbench does not know (like this "
          "one) are ignored."],
+        [f"In this example the resources are {_resources_in_words()}: so the actions sheet "
+         "has one column of amounts per resource (and money_setup for one-off amounts)."],
         [""],
-        ["needed: " + "; ".join(f"{status}: {meaning}"
-                                for status, meaning in STATUS_MEANING.items())],
+        *([f"{status}: {meaning}"] for status, meaning in STATUS_MEANING.items()),
         [""],
-        ["table", "column", "needed", "unit", "meaning"],
+        list(READ_ME_HEADER),
     ]
     previous = None
     for row in column_reference().itertuples():
@@ -384,14 +394,16 @@ def _workbook_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     for row in _read_me_rows():
         read_me.append(row)
     read_me["A1"].font = Font(bold=True, size=14)
-    for cell in read_me[11]:
+    header = next(row[0].row for row in read_me.iter_rows()
+                  if tuple(cell.value for cell in row[:5]) == READ_ME_HEADER)
+    for cell in read_me[header]:
         cell.font = Font(bold=True)
-    for row in read_me.iter_rows(min_row=12):
+    for row in read_me.iter_rows(min_row=header + 1):
         if row[0].value and len([c for c in row if c.value not in (None, "")]) == 1:
-            row[0].font = Font(bold=True)
+            row[0].font = Font(bold=True)  # a table's heading
     for letter, width in zip("ABCDE", (16, 18, 13, 28, 90)):
         read_me.column_dimensions[letter].width = width
-    for row in read_me.iter_rows(min_row=12, min_col=5, max_col=5):
+    for row in read_me.iter_rows(min_row=header + 1, min_col=5, max_col=5):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
 
     for name, frame in tables.items():
