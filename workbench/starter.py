@@ -164,7 +164,9 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "resource": ("", "a resource id"),
         "year": ("year of the action's life, from 1", "which year of the action (1: the year it "
                  "starts)"),
-        "amount": ("the resource's unit", "the amount in that year, instead of the flat amount"),
+        "amount": ("the resource's unit", "the amount in that year of the action's life, "
+                   "instead of its flat amount (the one-off set-up amount still comes on top "
+                   "in year 1)"),
     },
     "scenarios": {
         "scenario": ("", "the scenario's name (letters, digits, _ and -)"),
@@ -176,9 +178,10 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "note": ("", "why, in words"),
     },
     "settings": {
-        "setting": ("", "horizon_years or aggregation"),
+        "setting": ("", "one of " + ", ".join(SETTINGS_DEFAULTS) + " (one row each)"),
         "value": ("years for horizon_years", "horizon_years: the plan's length, 1 to 50 "
-                  "(default 1); aggregation: mean or median (default mean)"),
+                  "(default 1); aggregation: mean or median (default mean); title and "
+                  "description: text shown at the top of notebooks and reports"),
     },
 }
 
@@ -334,6 +337,8 @@ def starter_tables() -> dict[str, pd.DataFrame]:
          ["residents_view", "stakeholder", "residents", "", "The residents' panel's weights."]],
         columns=["scenario", "kind", "target", "value", "note"])
     settings = pd.DataFrame({"setting": ["horizon_years", "aggregation"], "value": [1, "mean"]})
+    if "title" in SETTINGS_DEFAULTS:  # shown at the top of notebooks and reports
+        settings.loc[len(settings)] = ["title", "Community wellbeing plan (starter example)"]
     return {"actions": actions, "resources": resources, "criteria": criteria, "scores": scores,
             "interactions": interactions, "constraints": constraints, "funding": funding,
             "portfolios": portfolios, "stakeholders": stakeholders, "weights": weights,
