@@ -215,3 +215,26 @@ def test_the_second_example_and_a_starter_workbook_round_trip(tmp_path):
     done = convert(starter, tmp_path / "starter_folder")
     assert done.left_out == ("read me",)
     assert_same_cells(starter, done.target)
+
+
+# ---------------------------------------------------------------- any text survives
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n"),
+                    max_size=40).map(str.strip)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(CELL_TEXT, min_size=6, max_size=6))
+def test_any_text_in_a_free_text_column_survives_both_ways(tmp_path_factory, texts):
+    folder = tmp_path_factory.mktemp("any_text")
+    tables = random_tables(6, 3)
+    tables["actions"]["description"] = texts
+    tables["actions"]["my_notes"] = list(reversed(texts))
+    source = save_tables({name: frame.astype(object).where(frame.notna(), "").astype(str)
+                          for name, frame in tables.items()}, folder / "source")
+    assert_round_trip(source, folder)
