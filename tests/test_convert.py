@@ -10,6 +10,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import workbench as wb
 from workbench.cli import main
@@ -219,16 +221,12 @@ def test_the_second_example_and_a_starter_workbook_round_trip(tmp_path):
 
 # ---------------------------------------------------------------- any text survives
 
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n"),
                     max_size=40).map(str.strip)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(CELL_TEXT, min_size=6, max_size=6))
 def test_any_text_in_a_free_text_column_survives_both_ways(tmp_path_factory, texts):
     folder = tmp_path_factory.mktemp("any_text")
