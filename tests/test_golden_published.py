@@ -65,8 +65,7 @@ def in_source_unit(points: float, scale: tuple[float, float], baseline: float | 
 # edition, Oxford University Press. Chapter 17, "Rationing Capital Among Competing Projects",
 # Example 17-4 (pp. 527-528): three proposals, each with mutually exclusive alternatives (and a
 # do-nothing alternative of cost 0 and NPW 0, which here is simply "not funded"); cost and net
-# present worth at an 8% minimum attractive rate of return, in thousands of dollars, as the
-# table on p. 528 prints them. Proposal 2 has one alternative besides doing nothing.
+# present worth (NPW) in thousands of dollars, as the table on p. 528 prints them. Proposal 2 has one alternative besides doing nothing.
 NEWNAN_ALTERNATIVES = [  # (alternative, proposal, cost [$ thousand], NPW [$ thousand])
     ("1A", "proposal_1", 100, 60.04), ("1B", "proposal_1", 150, 66.06),
     ("1C", "proposal_1", 200, 67.40),
@@ -85,7 +84,7 @@ NEWNAN_SCALE, NEWNAN_BASELINE = (-100, 100), 0
 def newnan_model() -> wb.Model:
     rows = [{"id": alternative, "value": npw, "capital": cost, "option_of": proposal}
             for alternative, proposal, cost, npw in NEWNAN_ALTERNATIVES]
-    return published_model(rows, {"capital": 250}, criterion="npw_8_percent",
+    return published_model(rows, {"capital": 250}, criterion="npw_thousands",
                            scale=NEWNAN_SCALE, baseline=NEWNAN_BASELINE)
 
 
