@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import workbench as wb
 from workbench.examples import random_model
-from workbench.tables import (VALUE_COLUMN, action_value, funding_used, headline,
+from workbench.tables import (SHARE_COLUMN, VALUE_COLUMN, action_value, funding_used, headline,
                               limits_used, model_summary, selected_actions)
 
 
@@ -54,3 +56,40 @@ def test_model_summary_limits_with_units(example_model):
     assert summary.loc["limit: Staff time"].tolist() == ["5.5", "FTE"]
     bare = model_summary(random_model(5, seed=1))
     assert bare.loc["limit: cost", "unit"] == "cost"
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), horizon=st.integers(1, 3))
+def test_per_action_columns_add_up_with_partial_funding_and_profiles(seed, horizon):
+    """Partly funded actions (min_share), cost profiles and schemes: each action's amounts and
+    value still add up to the result's totals, in the table and in the plan."""
+    from workbench.plan import action_plan, yearly_column
+    from workbench.units import resource_label
+
+    model = random_model(8, seed=seed, horizon=horizon, scalable=0.5, profiles=True,
+                         schemes=1, funding=True)
+    result = wb.optimise(model)
+    if not result.found:
+        return
+    table = selected_actions(result, model)
+    for resource in model.resource_names:
+        assert table[resource_label(model, resource)].sum() == pytest.approx(
+            result.cost[resource], abs=1e-6)
+    assert table[VALUE_COLUMN].sum() == pytest.approx(result.value["standalone"], abs=1e-6)
+    plan = action_plan(result, model)
+    for resource in model.resource_names:
+        for year in range(1, horizon + 1):
+            assert plan[yearly_column(resource, year)].sum() == pytest.approx(
+                result.cost_by_year.at[resource, year], abs=1e-6)
+
+
+def test_a_partly_funded_action_shows_its_share():
+    model = random_model(8, seed=1, horizon=2, scalable=0.5, funding=True)
+    result = wb.optimise(model)
+    partly = {a: q for a, q in result.shares.items() if q < 1}
+    assert partly  # this model funds some actions in part
+    table = selected_actions(result, model)
+    for action, share in partly.items():
+        assert table.at[action, SHARE_COLUMN] == pytest.approx(100 * share)
+    whole = selected_actions(wb.optimise(random_model(6, seed=1)), random_model(6, seed=1))
+    assert SHARE_COLUMN not in whole

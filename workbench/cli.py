@@ -23,7 +23,7 @@ from .plan_workbook import write_plan
 from .portfolio import optimise
 from .portfolio.rules import whole_horizon_limits
 from .scoring import score
-from .tables import VALUE_COLUMN, funding_used, limits_used, selected_actions
+from .tables import SHARE_COLUMN, VALUE_COLUMN, funding_used, limits_used, selected_actions
 from .units import format_amount, resource_label, resource_name, resource_unit
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT, EXIT_SOLVER, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -176,6 +176,8 @@ def _action_table(model, result, options: Options) -> str:
     shown[VALUE_COLUMN] = [f"{v:,.1f}" for v in table[VALUE_COLUMN]]
     if "start year" in shown:
         shown["start year"] = [str(int(year)) for year in table["start year"]]
+    if SHARE_COLUMN in shown:
+        shown[SHARE_COLUMN] = [f"{share:.0f}%" for share in table[SHARE_COLUMN]]
     total = {column: "" for column in shown.columns}
     total["name"] = "total"
     for label, resource in labels.items():
@@ -199,7 +201,8 @@ def _aligned(table: pd.DataFrame, left: tuple[str, ...] = ()) -> str:
 def _next_commands(model, args) -> list[str]:
     """What to run next, with this run's model, scenario and limits."""
     where = shlex.quote(str(args.model))
-    scenario = f" --scenario {shlex.quote(args.scenario)}" if getattr(args, "scenario", None) else ""
+    named = getattr(args, "scenario", None)
+    scenario = f" --scenario {shlex.quote(named)}" if named else ""
     pairs = _limit_pairs(getattr(args, "limit", None))
     flags = "".join(f" --limit {shlex.quote(f'{name}={amount}')}"
                     for name, amount in pairs.items())
@@ -359,7 +362,8 @@ def cmd_report(args) -> int:
     from .report import make_report
 
     report = make_report(args.model, args.out, scenario=args.scenario, seed=args.seed,
-                         notebooks=args.notebooks)
+                         samples=args.samples, notebooks=args.notebooks,
+                         show_code=args.show_code)
     if args.json:
         _print_json({"index": str(report.index), "pages": [str(p) for p in report.pages],
                      "notebooks": [str(n) for n in report.notebooks],
@@ -496,6 +500,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--scenario", default=None, metavar="NAME",
                         help="a scenario of the model's scenarios.csv, passed to the notebooks")
     report.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    report.add_argument("--samples", type=int, default=None, metavar="N",
+                        help="robustness draws (default: as `workbench robustness`, 1000)")
+    report.add_argument("--show-code", action="store_true",
+                        help="keep the code cells on the pages (default: hidden for reviewers)")
     report.add_argument("--out", default="reports", metavar="DIR",
                         help="folder for the report (default reports/)")
     report.add_argument("--notebooks", default=None, metavar="DIR",

@@ -79,14 +79,17 @@ def _check_result(result: PortfolioResult, model: Model, plan: bool = True) -> N
 
 def _yearly_amounts(result: PortfolioResult, model: Model, order: list[str]
                     ) -> dict[str, tuple[range, pd.DataFrame]]:
-    """{action: (its active years, resource x year amounts)} for the actions in `order`."""
+    """{action: (its active years, resource x year amounts)} for the actions in `order`, each
+    times the share of it funded (`result.shares`)."""
     horizon = result.horizon
     timing = action_timing(model, horizon)
     out = {}
     for action in order:
         start = int(result.start_year[action])
         years = active_years(start, int(timing.loc[action, "duration"]), horizon)
-        out[action] = (years, cost_table(model, {action: start}, {action: set(years)}, horizon))
+        share = {action: float(result.shares.get(action, 1.0))}  # a partly funded action
+        out[action] = (years, cost_table(model, {action: start}, {action: set(years)}, horizon,
+                                         shares=share))
     return out
 
 

@@ -12,6 +12,7 @@ from .portfolio.schedule import horizon_shares
 from .units import format_amount, resource_label, resource_name, resource_unit
 
 VALUE_COLUMN = "value [value points]"
+SHARE_COLUMN = "funded [%]"
 
 
 def model_summary(model: Model) -> pd.DataFrame:
@@ -63,7 +64,8 @@ def headline(results: Mapping[str, PortfolioResult], model: Model,
 
 
 def selected_actions(result: PortfolioResult, model: Model, options=None) -> pd.DataFrame:
-    """The funded actions with theme, lead, start year (over several years), what each uses
+    """The funded actions with theme, lead, start year (over several years), the share of each
+    funded [%] (when some are funded in part, `min_share`), what each uses
     over the horizon (set-up included, one column per resource labelled with its name and unit,
     e.g. "Money [£]") and its value [value points] under `options` (the run's weights or
     values; default the model's). Each resource column adds up to `result.cost`, and the value
@@ -73,6 +75,9 @@ def selected_actions(result: PortfolioResult, model: Model, options=None) -> pd.
     table = model.actions.loc[list(result.selected), ["name", "theme", "lead"]].copy()
     if result.horizon > 1:
         table["start year"] = pd.Series(result.start_year)
+    partly = {a: q for a, q in result.shares.items() if q < 1 - 1e-9}
+    if partly:  # some actions funded in part (min_share)
+        table[SHARE_COLUMN] = [100 * float(result.shares.get(a, 1.0)) for a in table.index]
     amounts = action_totals(result, model)
     for resource in model.resource_names:
         table[resource_label(model, resource)] = amounts[resource]
@@ -82,14 +87,15 @@ def selected_actions(result: PortfolioResult, model: Model, options=None) -> pd.
 
 def action_value(result: PortfolioResult, model: Model, options=None) -> pd.Series:
     """Each funded action's standalone value in the result [value points]: its value under the
-    run's weights or values, times the share of the horizon it runs. Adds up to
-    `result.value['standalone']`."""
+    run's weights or values, times the share of the horizon it runs and the share of it funded
+    (`result.shares`). Adds up to `result.value['standalone']`."""
     from .options import run_options
 
     options = run_options(model, options, horizon=result.horizon)
     values = action_values_for(model, options)
     shares = horizon_shares(model, result.start_year, result.horizon)
-    return pd.Series({a: float(values[a]) * shares[a] for a in result.selected}, dtype=float)
+    return pd.Series({a: float(values[a]) * shares[a] * float(result.shares.get(a, 1.0))
+                      for a in result.selected}, dtype=float)
 
 
 def limits_used(result: PortfolioResult, model: Model,

@@ -304,8 +304,8 @@ class _Conflict:
             if self.forced:
                 need = sum(self.least_amount(a, resource, year) for a in self.forced)
                 if need > limit * (1 + TOLERANCE):
-                    out.append(f"{self._who()} ({_listed(self.forced)}) "
-                               f"{_use(self.model, resource, need, len(self.forced) == 1)}{_in_year(year)} "
+                    use = _use(self.model, resource, need, len(self.forced) == 1)
+                    out.append(f"{self._who()} ({_listed(self.forced)}) {use}{_in_year(year)} "
                                f"but {where}")
                 continue
             for target, value in self.by_family.get("theme_min", []):
