@@ -43,11 +43,13 @@ notebooks: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/solve_times.py
 
-# Run the numbered notebooks on MODEL and export them to offline HTML in reports/
-# (SCENARIO=name and SEED=n to choose; npm fetches the widget renderer the first time).
+# Run the numbered notebooks on MODEL and export them to offline HTML in reports/, with an
+# executive summary in reports/index.html (SCENARIO=name, SEED=n, SAMPLES=draws to choose;
+# SHOW_CODE=1 keeps the code). Needs nothing but the pip-installed project: no npm, no network.
 report: $(STAMP)
 	HOME=$$(mktemp -d) $(BIN)/workbench report $(MODEL) --out reports --seed $(or $(SEED),0) \
-	  $(if $(SCENARIO),--scenario $(SCENARIO))
+	  $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(SAMPLES),--samples $(SAMPLES)) \
+	  $(if $(SHOW_CODE),--show-code)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -191,7 +191,7 @@ def _stakeholders(model: Model) -> list[str]:
 
 NEEDS = {
     "portfolios": ("compare the optimised portfolio with reference portfolios, such as the "
-                   "priorities a roundtable picked",
+                   "priorities a meeting picked by show of hands",
                    "add portfolios.csv (columns portfolio, action) naming each reference "
                    "portfolio's actions"),
     "stakeholders": ("show where stakeholder groups value the actions differently and a "
@@ -887,7 +887,8 @@ def readable(table: pd.DataFrame | pd.Series, model: Model, *,
                 criteria if key == "criterion" else actions if key == "action" else {})
             out[column] = ["" if v is None or (isinstance(v, float) and math.isnan(v))
                            else _effect_words(model, v) if key == "effect"
-                           else str(lookup.get(v, v)) for v in values]
+                           else humanise(v) if key in ("theme", "kind", "status") else
+                           str(lookup.get(v, v)) for v in values]
     out = out.rename(columns=headers)
     out.index = _readable_index(frame.index, actions, criteria, groups)
     if "name" in out.columns and list(frame.index) != list(range(len(frame))):

@@ -1,12 +1,20 @@
 """Reports for reviewers: the numbered notebooks run on one model and exported to offline HTML.
 
 `make_report` executes every `notebooks/NN_*.ipynb` with papermill (parameters `model_dir`,
-`scenario` and `seed`, each passed only to the notebooks whose `parameters` cell declares it),
-puts a provenance block at the top of each (model folder and a hash of its files, scenario,
-seed, package versions, validation summary), exports each to standalone HTML with nbconvert,
-and writes an `index.html` linking them. The HTML needs no network: charts are PNG images in the
-page and widgets are drawn from their saved state by the Jupyter widget renderer, which is
-copied beside the pages. The renderer is fetched once with `npm pack` into a cache.
+`scenario`, `seed` and `samples`, each passed only to the notebooks whose `parameters` cell
+declares it), puts a provenance block at the top of each (model title, folder and a hash of its
+files, scenario, seed, robustness settings, package versions, validation summary), exports each
+to standalone HTML with nbconvert, and writes an executive summary, `index.html`, linking them.
+
+What a reviewer reads, not what a coder reads: code is hidden (`show_code=True` keeps it), the
+parameters cells are left out, tables are formatted by the notebooks (`workbench.findings`),
+and a print stylesheet gives clean pages from a browser's "print to PDF". A section that needs an
+optional table the model lacks (cells tagged `needs-portfolios`, `needs-stakeholders`, ...)
+is replaced by one sentence saying what it would show and which file to add. The dashboard is
+shown as a labelled static snapshot of its views, never as live widgets.
+
+Nothing but pip: the HTML needs no network and no npm. Charts are PNG images in the page; no
+script, font or style sheet is fetched from anywhere.
 
 Nothing is written half-way: the report is built in a temporary folder beside `out` and its
 files are renamed into `out` only when every notebook ran. The notebooks and the model folder
@@ -16,17 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import logging
 import os
 import platform
 import re
 import secrets
 import shutil
-import subprocess
-import sys
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -35,15 +38,19 @@ from .errors import ModelError, Problem, WorkbenchError
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 NOTEBOOK_FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
-RENDERER_PACKAGES = ("@jupyter-widgets/html-manager@1", "requirejs@2")
-RENDERER_FOLDER = "widgets"  # beside the HTML pages
-RENDERER_SCRIPT, REQUIRE_SCRIPT = "embed-amd.js", "require.js"
-_RENDERER_ASSETS = re.compile(r"package/dist/([0-9a-f]+\.(woff2?|ttf|eot|svg)|embed-amd\.js"
-                              r"|embed\.js\.LICENSE\.txt)")
-CACHE_VARIABLE = "WORKBENCH_WIDGETS_CACHE"  # overrides where the renderer is cached
 PROVENANCE_CELL_ID = "workbench-provenance"
+SETUP_CELL_ID = "workbench-report-setup"
 CELL_TIMEOUT = 1800  # seconds one notebook cell may run before the report gives up
 _IGNORED_PREFIXES = (".", "~$")  # hidden files and spreadsheet lock files are not the model
+NEEDS_PREFIX = "needs-"  # cell tag: the cell needs an optional table (findings.NEEDS)
+DASHBOARD_TAG = "dashboard"  # cell tag: the live dashboard, shown as a snapshot in reports
+HIDDEN_TAGS = {"parameters", "injected-parameters", "report-setup"}  # never on a page
+# Run before the first cell of every notebook of a report: whole tables, never cut to "...".
+SETUP_SOURCE = ("import pandas as pd\n"
+                "pd.set_option('display.max_rows', None)\n"
+                "pd.set_option('display.max_columns', None)\n"
+                "pd.set_option('display.max_colwidth', None)\n"
+                "pd.set_option('display.width', 10_000)")
 
 _quiet = logging.getLogger("workbench.report.quiet")  # swallows nbconvert's accessibility notes
 _quiet.addHandler(logging.NullHandler())
@@ -51,7 +58,7 @@ _quiet.propagate = False
 
 
 class ReportError(WorkbenchError):
-    """A report could not be made: a notebook failed, or the widget renderer is missing."""
+    """A report could not be made: a notebook failed (its reason is in the message)."""
 
 
 @dataclass(frozen=True)
@@ -112,17 +119,30 @@ def package_versions() -> dict[str, str]:
 
 def validation_summary(model) -> str:
     """One line saying the model passed validation and how big it is."""
+    from .units import resource_label
+
     return (f"valid: {len(model.actions)} actions, {len(model.criteria)} criteria, "
             f"{len(model.scores)} scores, {len(model.interactions)} interactions, "
-            f"resources {', '.join(model.resource_names)}, "
+            f"resources {', '.join(resource_label(model, r) for r in model.resource_names)}, "
             f"{int(model.funding['stream'].nunique())} funding streams, "
             f"horizon {model.horizon} year(s)")
 
 
+def robustness_words(samples: int, seed: int) -> str:
+    """The robustness settings of a report, as its pages print them."""
+    from .findings import ROBUSTNESS_DEFAULTS
+
+    return (f"{samples:,} draws, seed {seed}, cost spread "
+            f"{100 * ROBUSTNESS_DEFAULTS['cost_spread']:g}% where no cost range is given, "
+            f"weight concentration {ROBUSTNESS_DEFAULTS['weight_concentration']:g} "
+            "(as `workbench robustness` uses by default)")
+
+
 def provenance(model_dir: str | os.PathLike, scenario: str | None = None,
-               seed: int = 0) -> dict[str, str]:
+               seed: int = 0, samples: int | None = None) -> dict[str, str]:
     """What a reviewer needs to reproduce the report. Validates the model (and the scenario):
     a bad one raises ModelError before any notebook runs."""
+    from .findings import ROBUSTNESS_DEFAULTS
     from .io import load
 
     folder = Path(model_dir).resolve()
@@ -132,11 +152,14 @@ def provenance(model_dir: str | os.PathLike, scenario: str | None = None,
 
         load_scenario(model, scenario)
     versions = package_versions()
+    title = str(model.settings.get("title") or "").strip()
     return {
+        "model": title or f"{folder.name} (settings.csv gives no title)",
         "model folder": str(folder),
         "model files (SHA-256)": model_hash(folder),
         "scenario": scenario if scenario is not None else "none (the model as given)",
         "seed": str(seed),
+        "robustness": robustness_words(samples or ROBUSTNESS_DEFAULTS["samples"], seed),
         "versions": ", ".join(f"{name} {version}" for name, version in versions.items()),
         "validation": validation_summary(model),
     }
@@ -149,98 +172,14 @@ def provenance_table(info: dict[str, str]) -> str:
     return f'<table class="provenance">\n{rows}\n</table>'
 
 
-def provenance_markdown(info: dict[str, str]) -> str:
-    """The markdown cell put at the top of every executed notebook."""
-    return ("## Provenance\n\nThis notebook was executed by `workbench report` on the model "
-            "and settings below; the same model, scenario and seed give the same numbers.\n\n"
-            + provenance_table(info) + "\n")
-
-
-# ---------------------------------------------------------------- the widget renderer
-
-
-def renderer_cache() -> Path:
-    """Where the renderer is kept: $WORKBENCH_WIDGETS_CACHE, else inside the environment
-    (`<prefix>/share/workbench-widgets`), else `~/.cache/workbench/widgets`."""
-    if os.environ.get(CACHE_VARIABLE):
-        return Path(os.environ[CACHE_VARIABLE])
-    shared = Path(sys.prefix) / "share"
-    if os.access(shared, os.W_OK) or os.access(Path(sys.prefix), os.W_OK):
-        return shared / "workbench-widgets"
-    return Path.home() / ".cache" / "workbench" / "widgets"
-
-
-def widget_renderer(cache: str | os.PathLike | None = None) -> Path:
-    """The folder holding embed-amd.js, require.js and the widget fonts; fetched with
-    `npm pack` the first time (the npm registry must be reachable once)."""
-    folder = Path(cache) if cache is not None else renderer_cache()
-    if _complete(folder):
-        return folder
-    npm = shutil.which("npm")
-    if npm is None:
-        raise ReportError(
-            "the offline HTML needs the Jupyter widget renderer, which is fetched once with npm, "
-            "and npm was not found: install Node.js with npm (e.g. `apt-get install npm` or "
-            "https://nodejs.org), or unpack `npm pack " + " ".join(RENDERER_PACKAGES) + "` so "
-            f"that {RENDERER_SCRIPT} and {REQUIRE_SCRIPT} sit in {folder}")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=f".{folder.name}.") as work:
-        tarballs = _npm_pack(npm, Path(work))
-        staging = Path(work) / "renderer"
-        staging.mkdir()
-        versions = dict(_unpack_renderer(tarball, staging) for tarball in tarballs)
-        (staging / "versions.json").write_text(json.dumps(versions, indent=2) + "\n")
-        try:
-            os.rename(staging, folder)
-        except OSError:  # another report fetched it meanwhile, or a broken old copy is there
-            if not _complete(folder):
-                shutil.rmtree(folder, ignore_errors=True)
-                os.rename(staging, folder)
-    return folder
-
-
-def _complete(folder: Path) -> bool:
-    return (folder / RENDERER_SCRIPT).is_file() and (folder / REQUIRE_SCRIPT).is_file()
-
-
-def _npm_pack(npm: str, work: Path) -> list[Path]:
-    """Download the renderer packages' tarballs (no install, no scripts run) into `work`."""
-    environment = {**os.environ, "npm_config_update_notifier": "false",
-                   "npm_config_fund": "false", "npm_config_audit": "false",
-                   "npm_config_ignore_scripts": "true"}
-    try:
-        done = subprocess.run([npm, "pack", "--json", "--pack-destination", str(work),
-                               *RENDERER_PACKAGES], cwd=work, capture_output=True, text=True,
-                              timeout=600, env=environment, check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise ReportError(f"npm could not fetch the widget renderer ({error})") from error
-    if done.returncode != 0:
-        reason = " ".join(done.stderr.split())[-300:] or f"exit code {done.returncode}"
-        raise ReportError(f"npm could not fetch the widget renderer "
-                          f"({' '.join(RENDERER_PACKAGES)}): {reason}")
-    try:
-        packed = json.loads(done.stdout)
-        return [work / entry["filename"] for entry in packed]
-    except (ValueError, KeyError, TypeError) as error:
-        raise ReportError(f"npm pack gave an answer that could not be read: "
-                          f"{done.stdout[:200]!r}") from error
-
-
-def _unpack_renderer(tarball: Path, target: Path) -> tuple[str, str]:
-    """Copy only the files the pages need out of an npm tarball; return (package, version).
-
-    Members are read by name and written under names chosen here, so a crafted archive
-    cannot write outside `target`.
-    """
-    with tarfile.open(tarball, "r:gz") as archive:
-        package = json.load(archive.extractfile("package/package.json"))
-        for member in archive.getmembers():
-            name = member.name
-            keep = (_RENDERER_ASSETS.fullmatch(name)
-                    or (package["name"] == "requirejs" and name == f"package/{REQUIRE_SCRIPT}"))
-            if keep and member.isfile():
-                (target / Path(name).name).write_bytes(archive.extractfile(member).read())
-    return package["name"], package["version"]
+def provenance_markdown(info: dict[str, str], about: str = "") -> str:
+    """The markdown cell put at the top of every executed notebook: the model's title and
+    description, then the provenance."""
+    return ((about + "\n\n" if about else "")
+            + "<details class=\"provenance\"><summary>Provenance: how this page was made"
+              "</summary>\n\nThis page was made by `workbench report` on the model and settings "
+              "below; the same model, scenario and seed give the same numbers.\n\n"
+            + provenance_table(info) + "\n\n</details>\n")
 
 
 # ---------------------------------------------------------------- notebooks
@@ -251,12 +190,50 @@ def find_notebooks(folder: str | os.PathLike = NOTEBOOK_FOLDER) -> list[Path]:
     return sorted(Path(folder).glob(NOTEBOOK_PATTERN))
 
 
+def prepare_notebook(notebook, model, heading: str):
+    """The notebook as a report runs it: the provenance first, a setup cell that shows whole
+    tables, each run of cells that needs an optional table the model lacks replaced by one
+    sentence (`findings.missing`), and the live dashboard replaced by its static snapshot."""
+    import nbformat
+
+    from . import findings
+
+    cells = []
+    skipped = None  # the need of the run of cells being left out
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        needs = [t[len(NEEDS_PREFIX):] for t in tags if t.startswith(NEEDS_PREFIX)]
+        lacking = next((need for need in needs if not findings.has(model, need)), None)
+        if lacking is not None:
+            if lacking != skipped:
+                cells.append(nbformat.v4.new_markdown_cell(
+                    str(findings.missing(model, lacking)), metadata={"tags": ["missing"]}))
+            skipped = lacking
+            continue
+        skipped = None
+        if DASHBOARD_TAG in tags and cell.cell_type == "code":
+            cell = nbformat.v4.new_code_cell(
+                "from workbench.report import dashboard_snapshot\n\n"
+                "dashboard_snapshot(model, scenario=scenario)", metadata=cell.metadata)
+        cells.append(cell)
+    first = nbformat.v4.new_markdown_cell(heading, metadata={"tags": ["provenance"]})
+    first["id"] = PROVENANCE_CELL_ID
+    setup = nbformat.v4.new_code_cell(SETUP_SOURCE, metadata={"tags": ["report-setup"]})
+    setup["id"] = SETUP_CELL_ID
+    for index, cell in enumerate(cells):
+        cell["id"] = cell.get("id") or f"workbench-cell-{index}"
+    notebook.cells = [first, setup, *cells]
+    return notebook
+
+
 def execute_notebook(source: Path, target: Path, parameters: dict, heading: str,
-                     timeout: float = CELL_TIMEOUT) -> None:
+                     timeout: float = CELL_TIMEOUT, model=None) -> None:
     """Run one notebook with papermill into `target`, with `heading` as its first cell.
 
     Only the parameters that the notebook's `parameters` cell declares are passed, so a
     notebook that does not take a scenario or a seed runs unchanged and without a warning.
+    model: the loaded model, to leave out the sections it lacks the tables for.
+    A failure raises ReportError with the notebook, the cell and the whole reason in one line.
     """
     import nbformat
     import papermill
@@ -265,9 +242,12 @@ def execute_notebook(source: Path, target: Path, parameters: dict, heading: str,
     declared = papermill.inspect_notebook(str(source))
     wanted = {name: value for name, value in parameters.items() if name in declared}
     notebook = nbformat.read(source, as_version=4)
-    cell = nbformat.v4.new_markdown_cell(heading, metadata={"tags": ["provenance"]})
-    cell["id"] = PROVENANCE_CELL_ID
-    notebook.cells.insert(0, cell)
+    if model is not None:
+        notebook = prepare_notebook(notebook, model, heading)
+    else:
+        cell = nbformat.v4.new_markdown_cell(heading, metadata={"tags": ["provenance"]})
+        cell["id"] = PROVENANCE_CELL_ID
+        notebook.cells.insert(0, cell)
     try:
         papermill.execute_notebook(
             notebook, str(target), parameters=wanted, kernel_name="python3",
@@ -278,9 +258,9 @@ def execute_notebook(source: Path, target: Path, parameters: dict, heading: str,
             # noise here; errors inside the notebook still come back as execution errors
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except PapermillExecutionError as error:
-        first_line = str(error.evalue).strip().splitlines()[0] if error.evalue else ""
+        reason = " ".join(str(error.evalue or "").split())[:500]
         raise ReportError(f"{source.name}: cell {error.exec_count} raised {error.ename}: "
-                          f"{first_line}") from error
+                          f"{reason}") from error
     except Exception as error:  # noqa: BLE001 - a dead kernel, a time-out: name the notebook
         reason = " ".join(str(error).split())[:300] or type(error).__name__
         raise ReportError(f"{source.name}: could not be executed ({reason})") from error
@@ -300,20 +280,63 @@ def _seeded_kernel_manager():
     return SeededKernelManager
 
 
-def export_html(notebook_path: Path, target: Path) -> None:
-    """Standalone HTML of an executed notebook; scripts load from `widgets/`, never a CDN."""
+# ---------------------------------------------------------------- pages
+
+
+PAGE_STYLE = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }
+.jp-Notebook { max-width: 72rem; margin: 0 auto; }
+.jp-RenderedHTMLCommon table, table.dataframe, table.provenance, table.summary {
+  border-collapse: collapse; table-layout: auto; max-width: 100%; font-size: 0.85rem; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th, table.dataframe td, table.dataframe th {
+  white-space: normal; overflow-wrap: anywhere; vertical-align: top; text-align: left;
+  padding: 0.2rem 0.5rem; max-width: 28rem; }
+.jp-OutputArea-output { overflow-x: visible; }
+.jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%; height: auto; }
+table.provenance th, table.provenance td { text-align: left; vertical-align: top;
+  padding: 0.2rem 0.8rem 0.2rem 0; border-bottom: 1px solid #ddd; }
+table.provenance td { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
+details.provenance { margin: 0.5rem 0 1rem 0; color: #444; }
+.wb-snapshot-label { background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px;
+  padding: 6px 10px; margin: 6px 0; }
+@media print {
+  @page { margin: 15mm; }
+  body { font-size: 10.5pt; color: #000; background: #fff; }
+  .jp-Notebook { max-width: none; padding: 0; }
+  .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt { display: none !important; }
+  .jp-Cell { break-inside: avoid-page; page-break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid-page; page-break-after: avoid; }
+  table { break-inside: auto; } tr, img { break-inside: avoid; page-break-inside: avoid; }
+  a { color: #000; text-decoration: underline; }
+  details.provenance > summary { display: none; }
+  details.provenance { display: block; }
+  nav.pages { display: none; }
+}
+"""
+
+
+def export_html(notebook_path: Path, target: Path, show_code: bool = False) -> None:
+    """Standalone HTML of an executed notebook for a reviewer: no parameters cells, code hidden
+    unless `show_code`, the report's style and print sheet, nothing fetched from anywhere."""
     import nbformat
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
-        template_name="lab", log=_quiet,
-        widget_renderer_url=f"{RENDERER_FOLDER}/{RENDERER_SCRIPT}",
-        require_js_url=f"{RENDERER_FOLDER}/{REQUIRE_SCRIPT}",
-        # no formulas or diagrams in the notebooks: an empty URL loads nothing from a CDN
-        mathjax_url="", mermaid_js_url="", mermaid_layout_elk_js_url="")
+        template_name="lab", log=_quiet, exclude_input=not show_code,
+        exclude_input_prompt=not show_code, exclude_output_prompt=True,
+        # no widgets, formulas or diagrams in a report: empty URLs load nothing
+        require_js_url="", mathjax_url="", mermaid_js_url="", mermaid_layout_elk_js_url="")
     notebook = nbformat.read(notebook_path, as_version=4)
+    notebook.cells = [cell for cell in notebook.cells
+                      if not HIDDEN_TAGS & set(cell.metadata.get("tags", []))]
+    notebook.metadata.pop("widgets", None)  # a report shows no live widgets
     body, _ = exporter.from_notebook_node(
         notebook, resources={"metadata": {"name": _title(notebook, notebook_path.stem)}})
+    body = re.sub(r'<script src="">\s*</script>', "", body)  # the empty require.js / MathJax
+    body = body.replace("</head>", f"<style>{PAGE_STYLE}</style>\n</head>", 1)
+    body = body.replace("<body", '<body data-workbench-report="page"', 1)
+    back = '<nav class="pages"><a href="index.html">Back to the summary</a></nav>'
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + back, body, count=1)
     target.write_text(body, encoding="utf-8")
 
 
@@ -327,33 +350,182 @@ def _title(notebook, fallback: str) -> str:
     return fallback
 
 
-def index_page(entries: list[tuple[str, str]], info: dict[str, str]) -> str:
-    """The report's front page: provenance, then one line per notebook (file, title)."""
+# ---------------------------------------------------------------- the dashboard as a snapshot
+
+
+class Snapshot:
+    """HTML shown as it is in a notebook (`_repr_html_`), with a plain-text stand-in."""
+
+    def __init__(self, body: str, text: str):
+        self.body, self.text = body, text
+
+    def _repr_html_(self) -> str:
+        return self.body
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def dashboard_snapshot(model, scenario: str | None = None) -> Snapshot:
+    """The what-if dashboard's views for the model (or a scenario) as static HTML, labelled as
+    a snapshot: headline, portfolio, value by criterion, frontier, timeline and explanation,
+    drawn by the dashboard's own controller (`WhatIf`) and views. No widget, no script."""
+    import inspect
+
+    from .plots import plot_timeline
+    from .widgets.controller import WhatIf
+    from .widgets.views import (STYLE, _picture, criteria_html, explanation_html,
+                                frontier_figure, frontier_html, headline_html, portfolio_html)
+
+    what_if = WhatIf(model, scenario)
+    parts = [STYLE, "<div class='wb-dash wb-snapshot'>",
+             "<div class='wb-snapshot-label'><strong>Snapshot of the what-if dashboard</strong> "
+             f"at {html.escape('the scenario ' + scenario if scenario else 'the model as given')}"
+             ": a picture of its views, not live controls. To move the limits, weights and "
+             "forced actions, open <code>notebooks/06_what_if.ipynb</code> in JupyterLab or run "
+             "<code>workbench app MODEL_FOLDER</code>.</div>"]
+    for line in what_if.notices:
+        parts.append(f"<div class='wb-problems'>{html.escape(line)}</div>")
+    parts.append(headline_html(what_if.headline(), model))
+    result = what_if.result
+    if result is not None:
+        parts.append("<h3>The portfolio</h3>")
+        parts.append(portfolio_html(what_if.portfolio_table(), model, result.horizon))
+        parts.append("<h3>Value by criterion</h3>")
+        parts.append(criteria_html(what_if.criterion_table()))
+        what_if.frontier(what_if.settings)
+        view = what_if.frontier_view()
+        picture = _picture(frontier_figure(view.table, model)) if view.table is not None else None
+        parts.append("<h3>The efficient frontier</h3>")
+        arguments = (picture, view, model)[:len(inspect.signature(frontier_html).parameters)]
+        parts.append(frontier_html(*arguments))
+        if result.horizon > 1:
+            timeline = _picture(plot_timeline(result, model))
+            parts.append(f"<h3>Timeline over {result.horizon} years</h3>"
+                         f"<img src='{timeline.uri}' style='width:100%' alt='timeline'/>")
+        parts.append("<h3>What each choice costs</h3>")
+        parts.append(explanation_html(what_if.explanation(what_if.settings, result), model))
+    parts.append("</div>")
+    return Snapshot("\n".join(parts), "Snapshot of the what-if dashboard (HTML)")
+
+
+# ---------------------------------------------------------------- the executive summary
+
+
+def executive_summary(model, scenario: str | None = None, seed: int = 0,
+                      samples: int | None = None) -> dict:
+    """The findings of the first page, computed here from the library (not read back from the
+    notebooks): the recommended portfolio, the gap to each reference portfolio, core and
+    borderline actions, the largest disagreement between groups, and the frontier chart.
+    Returns {section title: Markdown or HTML} in page order."""
+    from . import findings
+    from .frontier import frontier
+    from .options import run_options
+    from .plots import plot_frontier
+    from .portfolio import optimise
+    from .robustness import robustness
+    from .stakeholders import disagreement
+
+    options = run_options(model)
+    if scenario:
+        from .scenarios import apply_scenario
+
+        model, options = apply_scenario(model, scenario)
+    best = optimise(model, options)
+    sections = {"The model": findings.about(model) + findings.model_scope(model),
+                "The recommended portfolio": findings.headline(model, best, limits=options)}
+    sections["Against the reference portfolios"] = findings.reference_portfolios(model, best)
+    if best.found:
+        table = frontier(model, None, None, None, options)
+        figure = plot_frontier(table, current_budget=findings.current_limit(model), model=model)
+        sections["What a different budget would buy"] = (
+            findings.frontier_jumps(model, table, current=findings.current_limit(model)),
+            _figure_html(figure, "the efficient frontier"))
+        draws = robustness(model, samples=samples or findings.ROBUSTNESS_DEFAULTS["samples"],
+                           seed=seed, progress=False, options=options,
+                           cost_spread=findings.ROBUSTNESS_DEFAULTS["cost_spread"],
+                           weight_concentration=findings.ROBUSTNESS_DEFAULTS[
+                               "weight_concentration"])
+        sections["What is core and what is borderline"] = (
+            findings.robustness_settings(draws) + findings.core(model, draws))
+        if findings.has(model, "stakeholders"):
+            sections["Where the groups disagree"] = findings.largest_disagreement(
+                model, disagreement(model, options))
+        else:
+            sections["Where the groups disagree"] = findings.missing(model, "stakeholders")
+    return sections
+
+
+def _figure_html(figure, alt: str) -> str:
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img class="chart" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
+def _markdown_html(text) -> str:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(str(text))
+
+
+def index_page(entries: list[tuple[str, str]], info: dict[str, str],
+               sections: dict | None = None) -> str:
+    """The report's front page: the executive summary, the notebooks, the provenance."""
     items = "\n".join(f'<li><a href="{html.escape(page)}">{html.escape(title)}</a></li>'
                       for page, title in entries)
-    name = html.escape(Path(info["model folder"]).name)
+    title = html.escape(info.get("model") or Path(info["model folder"]).name)
+    blocks = []
+    for heading, content in (sections or {}).items():
+        parts = content if isinstance(content, tuple) else (content,)
+        body = "\n".join(part if isinstance(part, str) and part.startswith("<img")
+                         else _markdown_html(part) for part in parts)
+        blocks.append(f'<section>\n<h2>{html.escape(heading)}</h2>\n{body}\n</section>')
+    summary = "\n".join(blocks)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>Report: {name}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Report: {title}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
-       padding: 0 1rem; line-height: 1.5; }}
-table.provenance {{ border-collapse: collapse; }}
+body {{ font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; max-width: 60rem;
+       margin: 2rem auto; padding: 0 1rem; line-height: 1.5; color: #1a1a1a; }}
+h1 {{ margin-bottom: 0.2rem; }}
+p.lead {{ color: #555; margin-top: 0; }}
+section {{ border-top: 1px solid #ddd; padding-top: 0.4rem; }}
+img.chart {{ max-width: 100%; height: auto; }}
+table.provenance {{ border-collapse: collapse; max-width: 100%; }}
 table.provenance th, table.provenance td {{ text-align: left; vertical-align: top;
        padding: 0.2rem 0.8rem 0.2rem 0; border-bottom: 1px solid #ddd; }}
-table.provenance td {{ font-family: monospace; word-break: break-all; }}
+table.provenance td {{ font-family: ui-monospace, monospace; overflow-wrap: anywhere; }}
+@media print {{
+  @page {{ margin: 15mm; }}
+  body {{ max-width: none; margin: 0; font-size: 10.5pt; }}
+  section, img, tr {{ break-inside: avoid; page-break-inside: avoid; }}
+  h2 {{ break-after: avoid; page-break-after: avoid; }}
+  a {{ color: #000; }}
+}}
 </style>
 </head>
-<body>
-<h1>Report: {name}</h1>
-<h2>Notebooks</h2>
+<body data-workbench-report="summary">
+<h1>Report: {title}</h1>
+<p class="lead">Executive summary. Every figure below is computed from the model's files by the
+workbench; the notebooks linked at the end show how.</p>
+{summary}
+<section>
+<h2>The notebooks</h2>
 <ol>
 {items}
 </ol>
+</section>
+<section>
 <h2>Provenance</h2>
 {provenance_table(info)}
+</section>
 </body>
 </html>
 """
@@ -363,19 +535,24 @@ table.provenance td {{ font-family: monospace; word-break: break-all; }}
 
 
 def make_report(model_dir: str | os.PathLike, out: str | os.PathLike = "reports", *,
-                scenario: str | None = None, seed: int = 0,
+                scenario: str | None = None, seed: int = 0, samples: int | None = None,
                 notebooks: str | os.PathLike | list[str | os.PathLike] | None = None,
-                cache: str | os.PathLike | None = None,
+                show_code: bool = False, summary: bool = True,
                 timeout: float = CELL_TIMEOUT) -> Report:
     """Execute the numbered notebooks on a model and export them to offline HTML in `out`.
 
+    samples: robustness draws (default `findings.ROBUSTNESS_DEFAULTS`, as the command line).
     notebooks: a list of notebooks to run, or a folder whose `NN_*.ipynb` to run (default: the
       project's notebooks/ folder).
-    cache: where the widget renderer is kept (default `renderer_cache()`).
+    show_code: keep the code cells on the pages (default: a reviewer's report, code hidden).
+    summary: compute the executive summary on the index page (default True).
     timeout: longest a single cell may run [seconds].
     Raises ModelError for a bad model, scenario or folder, ReportError if a notebook fails
-    (its executed copy is kept in `out` as NN_name.failed.ipynb) or the renderer is missing.
+    (with its reason; its executed copy is kept in `out` as NN_name.failed.ipynb).
     """
+    from . import findings
+    from .io import load
+
     if notebooks is None or isinstance(notebooks, (str, os.PathLike)):
         folder = Path(notebooks if notebooks is not None else NOTEBOOK_FOLDER)
         sources = [n.resolve() for n in find_notebooks(folder)]
@@ -391,11 +568,18 @@ def make_report(model_dir: str | os.PathLike, out: str | os.PathLike = "reports"
         raise ModelError(Problem("notebooks", None, None, f"not found: {', '.join(missing)}"))
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ModelError(Problem("seed", None, None, f"must be a whole number, not {seed!r}"))
+    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int)
+                                or samples < 1):
+        raise ModelError(Problem("samples", None, None, f"must be a whole number of draws, at "
+                                 f"least 1, not {samples!r}"))
+    samples = samples or findings.ROBUSTNESS_DEFAULTS["samples"]
     out = Path(out).resolve()
     _check_out(out, Path(model_dir).resolve(), sources)
-    info = provenance(model_dir, scenario, seed)
-    renderer = widget_renderer(cache)
-    parameters = {"model_dir": info["model folder"], "scenario": scenario, "seed": seed}
+    info = provenance(model_dir, scenario, seed, samples)
+    model = load(info["model folder"])
+    heading = provenance_markdown(info)  # each notebook shows the model's title itself
+    parameters = {"model_dir": info["model folder"], "scenario": scenario, "seed": seed,
+                  "samples": samples}
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
     staging.mkdir()
@@ -404,17 +588,17 @@ def make_report(model_dir: str | os.PathLike, out: str | os.PathLike = "reports"
         for source in sources:
             executed = staging / source.name
             try:
-                execute_notebook(source, executed, parameters, provenance_markdown(info),
-                                 timeout)
+                execute_notebook(source, executed, parameters, heading, timeout, model=model)
             except ReportError as error:
                 kept = _keep_failed(executed, out)
                 raise ReportError(f"{error} (executed copy with the traceback: {kept})"
                                   if kept else str(error)) from error
             page = f"{source.stem}.html"
-            export_html(executed, staging / page)
+            export_html(executed, staging / page, show_code=show_code)
             entries.append((page, _page_title(executed, source.stem)))
-        shutil.copytree(renderer, staging / RENDERER_FOLDER)
-        (staging / "index.html").write_text(index_page(entries, info), encoding="utf-8")
+        sections = executive_summary(model, scenario, seed, samples) if summary else None
+        (staging / "index.html").write_text(index_page(entries, info, sections),
+                                            encoding="utf-8")
         _move_into(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
