@@ -84,6 +84,22 @@ def test_its_readme_names_sources_and_says_the_numbers_are_illustrative():
         assert source in readme
 
 
+def test_its_readme_states_the_limits_and_bonuses_the_files_hold(model):
+    readme = (SECOND / "README.md").read_text(encoding="utf-8")
+    lines = readme.splitlines()
+    for row in model.interactions.itertuples():
+        if row.kind == "critical_mass":
+            line = next(text for text in lines if f"`{row.name}`" in text and "|" in text)
+            assert f"| {row.bonus:g} |" in line, row.name
+    for row in model.resources.itertuples():
+        assert f"| `{row.resource}` | {row.name} | {row.limit:,.0f} |" in readme
+    for row in model.funding.itertuples():
+        assert f"| `{row.stream}` | £{row.limit:,.0f} |" in readme
+    everything = model.actions["money"].sum() + model.actions["money_setup"].sum()
+    assert f"£{everything:,.0f}" in readme
+    assert f"{model.actions['staff_hours'].sum():,.0f} hours" in readme
+
+
 # ---------------------------------------------------------------- optimise
 
 
