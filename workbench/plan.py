@@ -15,7 +15,7 @@ from .errors import ModelError
 from .portfolio.evaluate import cost_table
 from .model import Model, PortfolioResult
 from .portfolio.schedule import action_timing, active_years
-from .units import format_amount as amount_with_unit
+from .units import format_amount
 
 DESCRIPTION_COLUMNS = ("id", "name", "theme", "lead", "indicator")
 
@@ -101,15 +101,6 @@ def funding_text(funding: pd.DataFrame, model: Model, action: str) -> str:
     totals = paid.groupby("stream", sort=False)["amount"].sum().sort_values(ascending=False,
                                                                             kind="stable")
     resource = model.funding.drop_duplicates("stream").set_index("stream")["resource"]
-    return "; ".join(f"{stream} {amount_with_unit(model, resource.get(stream, ''), amount)}"
+    return "; ".join(f"{stream} {format_amount(model, resource.get(stream, ''), amount)}"
                      for stream, amount in totals.items())
 
-
-def format_amount(amount: float, resource: str) -> str:
-    """Kept only for workbench/widgets (views.py) until the dashboard uses
-    `workbench.units.format_amount(model, resource, amount)`, which takes the unit from
-    resources.csv; do not use it elsewhere. Pounds for a resource called `cost`, otherwise the
-    amount and the resource's id."""
-    if resource == "cost":
-        return f"£{amount:,.0f}"
-    return f"{amount:,.6g} {resource}".strip()
