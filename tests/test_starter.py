@@ -73,6 +73,17 @@ def test_the_starter_shows_each_part_of_the_format(starter):
         assert wb.optimise(changed, options).found
 
 
+def test_the_starter_shows_a_trade_off(starter):
+    """Its limits bind: the lean year buys less, and the optimum beats the first ideas."""
+    model = wb.load(starter["folder"])
+    best = wb.optimise(model)
+    lean, options = wb.apply_scenario(model, "lean_year")
+    assert wb.optimise(lean, options).objective < best.objective
+    first_ideas = wb.evaluate(model, model.reference_portfolio("first_ideas"))
+    assert first_ideas.objective < best.objective
+    assert {"synergy", "critical_mass"} <= set(best.earned_interactions["kind"])
+
+
 def test_the_folder_and_the_workbook_hold_the_same_model(starter):
     assert_models_equal(wb.load(starter["folder"]), wb.load(starter["workbook"]))
     assert wb.load_scenarios(wb.load(starter["workbook"])).equals(

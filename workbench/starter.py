@@ -288,7 +288,7 @@ def starter_tables() -> dict[str, pd.DataFrame]:
           "Example figures: replace with your own"]],
         columns=["id", "name", "theme", "lead", "indicator", "money", "money_setup",
                  "staff_fte", "description", "evidence"])
-    resources = pd.DataFrame({"resource": ["money", "staff_fte"], "limit": [90000, 0.9],
+    resources = pd.DataFrame({"resource": ["money", "staff_fte"], "limit": [100000, 1.2],
                               "name": ["Money", "Staff time"], "unit": ["£", "FTE"]})
     criteria = pd.DataFrame(
         [["reach", "Reach", 40, 0, 10, "higher", "How many people it reaches (0: a handful, "
@@ -317,7 +317,7 @@ def starter_tables() -> dict[str, pd.DataFrame]:
         columns=["kind", "name", "actions", "threshold", "bonus", "lag", "note"])
     constraints = pd.DataFrame({"kind": ["theme_min"], "target": ["food"], "value": [1]})
     funding = pd.DataFrame(
-        [["public_health_grant", "money", 60000, "", "",
+        [["public_health_grant", "money", 80000, "", "",
           "Public health grant: may pay for any action."],
          ["activity_fund", "money", 40000, "activity", "",
           "A physical activity grant: activity actions only."]],
@@ -332,8 +332,9 @@ def starter_tables() -> dict[str, pd.DataFrame]:
                             "criterion": list(criteria["id"]) * 2,
                             "weight": [40, 40, 20, 50, 30, 20]})
     scenarios = pd.DataFrame(
-        [["lean_year", "limit", "money", 70000, "Twenty thousand pounds less to spend."],
-         ["lean_year", "stream_limit", "public_health_grant", 45000, ""],
+        [["lean_year", "limit", "money", 75000, "A lean year: £75,000 to spend instead of "
+          "£100,000, with the public health grant cut to £60,000."],
+         ["lean_year", "stream_limit", "public_health_grant", 60000, ""],
          ["residents_view", "stakeholder", "residents", "", "The residents' panel's weights."]],
         columns=["scenario", "kind", "target", "value", "note"])
     settings = pd.DataFrame({"setting": ["horizon_years", "aggregation"], "value": [1, "mean"]})
