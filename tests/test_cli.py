@@ -227,13 +227,27 @@ def test_frontier_marks_the_current_limit_and_skips_infeasible_levels(capsys):
     assert lines[1] == (f"{missing} level{'s' * (missing != 1)} below "
                         f"£{feasible[0]['budget']:,.0f} {'have' if missing != 1 else 'has'} "
                         "no portfolio that satisfies every constraint: not shown")
-    assert lines[2] == "> = what the current limit of £680,000 buys"
+    assert lines[2] == ("> = the last level within the current limit of £680,000 (the limit "
+                        "buys at least this)")
     rows = lines[4:]
     assert len(rows) == len(feasible)
     marked = max(level["budget"] for level in feasible if level["budget"] <= 680_000)
     assert [row.split()[1] for row in rows if row.startswith(">")] == [f"£{marked:,.0f}"]
     assert [row.split()[0] for row in rows if not row.startswith(">")] == [
         f"£{level['budget']:,.0f}" for level in feasible if level["budget"] != marked]
+
+
+def test_the_exact_frontier_marks_what_the_current_limit_buys(capsys):
+    code, out, _ = run(capsys, "frontier", EXAMPLE, "--json")
+    levels = [level for level in json.loads(out)["levels"] if level["value"] is not None]
+    code, out, _ = run(capsys, "frontier", EXAMPLE)
+    assert code == 0
+    assert out.splitlines()[1] == "> = what the current limit of £680,000 buys"
+    best = optimise_json(capsys)
+    marked = [line.split() for line in out.splitlines() if line.startswith(">  ")]
+    assert len(marked) == 1
+    assert marked[0][1] == f"£{max(l['budget'] for l in levels if l['budget'] <= 680_000):,.0f}"
+    assert marked[0][2] == f"{best['objective']:,.1f}"  # the step is what the limit buys
 
 
 def test_frontier_marks_the_limit_given_on_the_command_line(capsys):
@@ -245,7 +259,8 @@ def test_frontier_marks_the_limit_given_on_the_command_line(capsys):
     marked = max(level["budget"] for level in data["levels"]
                  if level["value"] is not None and level["budget"] <= 300_000)
     code, out, _ = run(capsys, "frontier", EXAMPLE, "--points", "5", "--limit", "cost=300000")
-    assert "> = what the current limit of £300,000 buys" in out.splitlines()
+    assert ("> = the last level within the current limit of £300,000 (the limit buys at least "
+            "this)") in out.splitlines()
     assert [line.split()[1] for line in out.splitlines() if line.startswith(">  ")] == [
         f"£{marked:,.0f}"]
 

@@ -329,8 +329,11 @@ def _frontier_text(model, table: pd.DataFrame, resource: str, current: float | N
         within = found.index[found["budget"] <= current * (1 + 1e-9)]
         if len(within):
             marked = within[-1]
-            lines.append(f"> = what the current limit of "
-                         f"{format_amount(model, resource, current)} buys")
+            limit = format_amount(model, resource, current)
+            exact = not args.points and args.resolution is None  # every step is a level
+            lines.append(f"> = what the current limit of {limit} buys" if exact else
+                         f"> = the last level within the current limit of {limit} (the limit "
+                         "buys at least this)")
         else:
             lines.append(f"the current limit of {format_amount(model, resource, current)} "
                          "is below every level shown")
