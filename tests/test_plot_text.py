@@ -1,4 +1,4 @@
-"""Names are shown as text in every chart: a `$` in a name is drawn, never read as maths.
+"""Names are shown as text in every chart: a `$` in a name or unit is drawn, never read as maths.
 
 matplotlib reads `$...$` in any label as mathtext, so an action called 'Fund $5 $10 vouchers'
 drew '5 ' in italics without the dollars, and names such as 'Peer $^$ support' stopped the
@@ -33,6 +33,7 @@ DOLLAR_NAMES = [
     (r"\bvcs\b", "vcs_$a$"),  # a stakeholder group
     ("Voluntary and community sector", "Voluntary $_$ sector"),  # its name
     (r"\broundtable\b", "round $table$"),  # a portfolio of portfolios.csv
+    ("cost,680000,Money,£", "cost,680000,Money $ (US$),$"),  # a resource's name and unit
 ]
 
 
@@ -86,8 +87,10 @@ def charts(dollar_model):
         "plot_cluster_contributions": (plots.plot_cluster_contributions(model, result),
                                        ["social_$rx$"]),
         "plot_timeline": (plots.plot_timeline(result, model),
-                          ["Fund $5 $10 vouchers", "Peer $^$ support", r"literacy $\x$"]),
-        "plot_frontier": (plots.plot_frontier(wb.frontier(model, points=6)), []),
+                          ["Fund $5 $10 vouchers", "Peer $^$ support", r"literacy $\x$",
+                           "Money $ (US$) [$] per year"]),
+        "plot_frontier": (plots.plot_frontier(wb.frontier(model, points=6), 500_000, model),
+                          ["limit on Money $ (US$) [$]", "current budget $500,000"]),
         "plot_comparison": (plots.plot_comparison(wb.compare(model)), ["round $table$"]),
         "plot_core_index": (plots.plot_core_index(robustness),
                             ["Fund $5 $10 vouchers", "Peer $^$ support"]),
