@@ -172,10 +172,8 @@ def model_scope(model: Model) -> Findings:
     if links:
         text += f" Between the actions: {listing(links, None)}."
     if limits:
-        text += " Limits: " + listing(
-            [f"{resource_label(model, r)} {format_amount(model, r, amount)}"
-             for r, amount in limits.items()], None)
-        text += f" over {count(model.horizon, 'year')}."
+        text += (f" Limits over {count(model.horizon, 'year')}: "
+                 + amounts(model, limits) + ".")
     return Findings(text)
 
 

@@ -135,7 +135,7 @@ def robustness_words(samples: int, seed: int) -> str:
     return (f"{samples:,} draws, seed {seed}, cost spread "
             f"{100 * ROBUSTNESS_DEFAULTS['cost_spread']:g}% where no cost range is given, "
             f"weight concentration {ROBUSTNESS_DEFAULTS['weight_concentration']:g} "
-            "(as `workbench robustness` uses by default)")
+            "(the defaults of workbench robustness)")
 
 
 def provenance(model_dir: str | os.PathLike, scenario: str | None = None,
@@ -289,8 +289,11 @@ body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }
 .jp-RenderedHTMLCommon table, table.dataframe, table.provenance, table.summary {
   border-collapse: collapse; table-layout: auto; max-width: 100%; font-size: 0.85rem; }
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th, table.dataframe td, table.dataframe th {
-  white-space: normal; overflow-wrap: anywhere; vertical-align: top; text-align: left;
+  white-space: normal; overflow-wrap: anywhere; vertical-align: top;
   padding: 0.2rem 0.5rem; max-width: 28rem; }
+.jp-RenderedHTMLCommon .wb-table td, .jp-RenderedHTMLCommon .wb-table th { text-align: left; }
+.jp-RenderedHTMLCommon .wb-table td.num, .jp-RenderedHTMLCommon .wb-table th.num {
+  text-align: right; }
 .jp-OutputArea-output { overflow-x: visible; }
 .jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%; height: auto; }
 table.provenance th, table.provenance td { text-align: left; vertical-align: top;
@@ -421,7 +424,6 @@ def executive_summary(model, scenario: str | None = None, seed: int = 0,
     from . import findings
     from .frontier import frontier
     from .options import run_options
-    from .plots import plot_frontier
     from .portfolio import optimise
     from .robustness import robustness
     from .stakeholders import disagreement
@@ -437,7 +439,7 @@ def executive_summary(model, scenario: str | None = None, seed: int = 0,
     sections["Against the reference portfolios"] = findings.reference_portfolios(model, best)
     if best.found:
         table = frontier(model, None, None, None, options)
-        figure = plot_frontier(table, current_budget=findings.current_limit(model), model=model)
+        figure = _frontier_figure(table, model, findings.current_limit(model))
         sections["What a different budget would buy"] = (
             findings.frontier_jumps(model, table, current=findings.current_limit(model)),
             _figure_html(figure, "the efficient frontier"))
@@ -454,6 +456,21 @@ def executive_summary(model, scenario: str | None = None, seed: int = 0,
         else:
             sections["Where the groups disagree"] = findings.missing(model, "stakeholders")
     return sections
+
+
+def _frontier_figure(table, model, current: float | None):
+    """The frontier as the dashboard draws it (clusters and axes named as people know them),
+    with the current limit as a dashed line."""
+    from .widgets.views import frontier_figure
+
+    figure = frontier_figure(table, model)
+    if current is not None:
+        axes = figure.axes[0]
+        axes.axvline(current, color="#d62728", linestyle="--", linewidth=1.2)
+        axes.annotate("current limit", (current, 1), xycoords=("data", "axes fraction"),
+                      xytext=(4, -12), textcoords="offset points", color="#d62728",
+                      fontsize=9)
+    return figure
 
 
 def _figure_html(figure, alt: str) -> str:
