@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ import pytest
 
 import workbench as wb
 from workbench.app import free_port, stop_process, wait_until_ready
+from workbench.scenarios import Scenario, apply_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -21,6 +23,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--no-first-run", "--disable-sync"]
 PAGE_TIMEOUT = 240_000  # ms: kernel start, model load and first solve on a busy 2-core machine
 NEW_BUDGET = 500_000  # pounds
+FIRST_PAINT_SECONDS = 3.0  # page load to the headline shown, once the app has started
 
 
 @pytest.fixture
@@ -101,6 +104,108 @@ def test_moving_the_budget_in_the_browser_reoptimises(browser, app, tmp_path):
                          " && font.family.includes('Font Awesome'))")  # the icons, served here
 
 
+def wait_for_text(page, selector: str, text: str) -> None:
+    """Wait until the element shows `text` (the views update one after another)."""
+    page.wait_for_function("([selector, text]) => { const e = document.querySelector(selector);"
+                           " return e !== null && e.innerText.includes(text); }",
+                           arg=[selector, text], timeout=PAGE_TIMEOUT)
+
+
+def type_budget(page, amount: float) -> None:
+    """Type a limit into the cost slider's readout, as a lead does, and press Enter."""
+    page.locator(".wb-limit-cost .widget-readout").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(str(amount))
+    page.keyboard.press("Enter")
+
+
+def test_the_lead_picks_an_action_meets_an_infeasible_setting_and_changes_the_horizon(
+        browser, app):
+    url, folder = app
+    model = wb.load(folder)
+    page = browser.new_page(viewport={"width": 1400, "height": 2200})
+    page.goto(url, timeout=PAGE_TIMEOUT)
+    page.wait_for_selector(".wb-headline .wb-value", timeout=PAGE_TIMEOUT)
+
+    # the searchable picker: every action once, by its full name; a search narrows the list
+    names = page.eval_on_selector_all(".wb-pick-row .wb-pick-name", "spans => spans.map("
+                                      "span => span.textContent)")
+    assert names == list(model.actions["name"])
+    page.fill(".wb-picker-search input", "crisis")
+    matching = [a for a, row in model.actions.iterrows()
+                if "crisis" in " ".join(map(str, (row["name"], a, row["theme"], row["lead"]))
+                                        ).lower()]
+    page.wait_for_function("n => [...document.querySelectorAll('.wb-pick-row')].filter("
+                           "row => row.offsetParent !== null).length === n", arg=len(matching),
+                           timeout=PAGE_TIMEOUT)
+    page.locator(".wb-pick-crisis_cafe .widget-toggle-button", has_text="in").click()
+    page.wait_for_function("() => document.querySelector('.wb-portfolio').dataset.selected"
+                           ".split(';').includes('crisis_cafe')", timeout=PAGE_TIMEOUT)
+    forced = wb.optimise(model, include=["crisis_cafe"])
+    selected = page.eval_on_selector(".wb-portfolio", "table => table.dataset.selected")
+    assert set(selected.split(";")) == set(forced.selected)
+    wait_for_text(page, ".wb-picker-summary",
+                  f"{len(model.actions)} actions: 1 forced in, 0 forced out")
+
+    # a limit no portfolio fits: the headline says so first, with the reasons
+    type_budget(page, 1000)
+    page.wait_for_function("() => document.querySelector('.wb-headline').innerText"
+                           ".startsWith('No portfolio fits these settings')",
+                           timeout=PAGE_TIMEOUT)
+    headline = page.inner_text(".wb-headline")
+    for reason in wb.optimise(model, include=["crisis_cafe"], limits={"cost": 1000}).reasons:
+        assert reason in headline
+    assert "forced in: Crisis cafe" in headline
+    assert "Last portfolio that fitted" in headline
+    assert f"£{forced.cost['cost']:,.0f} within its limit then of £680,000" in headline
+    assert model.resources.set_index("resource").at["cost", "limit"] == 680_000
+    assert "of £1,000" not in headline
+    page.wait_for_selector(".wb-last-portfolio", timeout=PAGE_TIMEOUT)  # over the table
+
+    # back to the model's limit, then three years: the limits are scaled, and say so
+    type_budget(page, 680_000)
+    page.wait_for_function("() => !document.querySelector('.wb-headline').innerText"
+                           ".includes('No portfolio fits')", timeout=PAGE_TIMEOUT)
+    page.select_option(".wb-horizon select", label="3 years")
+    limit = float(model.resources.set_index("resource").at["cost", "limit"])  # for one year
+    wait_for_text(page, ".wb-limit-label-cost", f"over 3 years: £{3 * limit:,.0f}, that is "
+                  f"£{limit:,.0f} a year")
+    wait_for_text(page, ".wb-limit-cost .widget-readout", f"{3 * limit:,.0f}")
+    wait_for_text(page, ".wb-horizon-change", "every limit was multiplied by 3/1")
+    wait_for_text(page, ".wb-headline", "Planning for 3 years instead of the model's 1")
+    wait_for_text(page, ".wb-headline", f"Money £{3 * limit:,.0f} in all, £{limit:,.0f} a year")
+    streams = model.funding[model.funding["year"].isna()]
+    scaled = Scenario(limits={r: 3 * model.resources.set_index("resource").at[r, "limit"]
+                              for r in model.resource_names},
+                      stream_limits=dict(zip(streams["stream"], 3 * streams["limit"])),
+                      include=("crisis_cafe",), horizon=3)
+    expected = wb.optimise(*apply_scenario(model, scaled))
+    page.wait_for_function("v => Math.abs(parseFloat(document.querySelector('.wb-value')"
+                           ".dataset.value) - v) < 1e-6", arg=expected.objective,
+                           timeout=PAGE_TIMEOUT)
+    assert "over 3 years" in page.inner_text(".wb-headline")
+
+
+def test_the_page_shows_its_headline_within_three_seconds(browser, app):
+    """First paint: page load to the headline shown, once the app has its kernel ready (the
+    first visit, made at once, also waits for the kernel to start)."""
+    url, _ = app
+    warm = browser.new_page()
+    warm.goto(url, timeout=PAGE_TIMEOUT)
+    warm.wait_for_selector(".wb-headline .wb-value", timeout=PAGE_TIMEOUT)
+    warm.close()
+    seconds = []
+    for _ in range(2):
+        time.sleep(20)  # the server starts the next visitor's kernel meanwhile
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        began = time.perf_counter()
+        page.goto(url, timeout=PAGE_TIMEOUT)
+        page.wait_for_selector(".wb-headline .wb-value", state="visible", timeout=PAGE_TIMEOUT)
+        seconds.append(time.perf_counter() - began)
+        page.close()
+    assert min(seconds) < FIRST_PAINT_SECONDS, seconds
+
+
 # ---------------------------------------------------------------- the launcher, without a browser
 
 
@@ -111,6 +216,7 @@ def test_the_app_listens_on_loopback_and_hides_the_code(example_folder, tmp_path
     command = voila_command(notebook, 8870)
     assert "--Voila.ip=127.0.0.1" in command and "--strip_sources=True" in command
     assert "--port=8870" in command and "--Voila.port_retries=0" in command
+    assert "--preheat_kernel=True" in command and "--pool_size=1" in command
     source = app_notebook(example_folder, "lean_year")["cells"][0]["source"]
     assert repr(str(example_folder.resolve())) in source
     assert "scenario='lean_year'" in source

@@ -356,3 +356,185 @@ def test_a_broken_scenarios_file_does_not_stop_the_dashboard(small_folder, no_sl
     assert dashboard.scenario_picker.options == (("the model as given", ""),)
     assert selected_in(dashboard.portfolio_view.value) == set(
         wb.optimise(wb.load(small_folder)).selected)
+
+
+# ---------------------------------------------------------------- for leads: names, picker,
+# infeasible settings, horizon, saving, the frontier chart
+
+
+def shown_text(dashboard: Dashboard) -> str:
+    """Every text the dashboard shows: HTML views, control labels, options and tooltips."""
+    import ipywidgets
+
+    parts = []
+    stack = [dashboard]
+    while stack:
+        widget = stack.pop()
+        stack.extend(getattr(widget, "children", ()))
+        if isinstance(widget, ipywidgets.HTML):
+            parts.append(html.unescape(re.sub(r"<[^>]+>", " ", widget.value)))
+        for attribute in ("description", "placeholder", "tooltip"):
+            parts.append(html.unescape(re.sub(r"<[^>]+>", " ",
+                                              str(getattr(widget, attribute, "") or ""))))
+        parts += [str(label) for label in getattr(widget, "_options_labels", ())]
+        parts += [str(tip) for tip in getattr(widget, "tooltips", ()) or ()]
+    return "\n".join(parts)
+
+
+def test_the_dashboard_shows_names_and_units_never_ids(example_folder, no_slow_views):
+    model = wb.load(example_folder)
+    dashboard = Dashboard(model)
+    dashboard.horizon_picker.value = 2  # the timeline and per-year labels too
+    shown = shown_text(dashboard)
+    ids = {*model.resource_names, *model.funding["stream"], *model.stakeholders["stakeholder"],
+           *model.criteria.index, *model.actions.index, *model.actions["theme"]}
+    assert sorted(i for i in ids if "_" in i and re.search(rf"\b{i}\b", shown)) == []
+    for name in [*model.actions["name"], *model.criteria["name"],
+                 *model.stakeholders["name"], *model.funding["description"].dropna()]:
+        assert name in shown, name  # in full, never cut at some length
+    assert "Money [£]" in shown and "Staff time [FTE]" in shown
+    assert "'s own" not in shown and "s's" not in shown
+    assert dict(dashboard.stakeholder_picker.options)["Statutory organisations"] == "statutory"
+
+
+def test_the_picker_lists_every_action_once_and_forces_in_and_out(example_folder,
+                                                                 no_slow_views):
+    model = wb.load(example_folder)
+    dashboard = Dashboard(model)
+    picker = dashboard.action_picker
+    assert list(picker.buttons) == list(model.actions.index)
+    assert picker.shown() == list(model.actions.index)
+    picker.search.value = "Crisis"
+    assert picker.shown() == [a for a, row in model.actions.iterrows()
+                              if "crisis" in f"{row['name']} {a} {row['theme']} "
+                                             f"{row['lead']}".lower()]
+    picker.search.value = "council hr"  # every word, anywhere in name, theme or lead
+    assert picker.shown() == list(model.actions.index[model.actions["lead"] == "Council HR"])
+    picker.search.value = ""
+    assert len(picker.shown()) == len(model.actions)
+    left_out = next(a for a in model.actions.index
+                    if a not in dashboard.controller.result.selected)
+    picker.buttons[left_out].value = "in"
+    funded = dashboard.controller.result.selected[0]
+    picker.buttons[funded].value = "out"
+    assert dashboard.controller.requested.include == (left_out,)
+    assert dashboard.controller.requested.exclude == (funded,)
+    expected = wb.optimise(model, include=[left_out], exclude=[funded])
+    assert selected_in(dashboard.portfolio_view.value) == set(expected.selected)
+    assert "1 forced in, 1 forced out" in text(picker.summary)
+    picker.buttons[left_out].value = ""
+    assert dashboard.controller.requested.include == ()
+    assert picker.buttons[funded].value == "out"
+
+
+def test_actions_the_model_forces_are_shown_and_locked(small_folder, no_slow_views):
+    (small_folder / "constraints.csv").write_text("kind,target,value\ninclude,a02,\n")
+    dashboard = Dashboard(wb.load(small_folder))
+    buttons = dashboard.action_picker.buttons["a02"]
+    assert buttons.value == "in" and buttons.disabled
+    assert "forced by the model's constraints" in buttons.description
+    assert not dashboard.action_picker.buttons["a03"].disabled
+
+
+def test_no_portfolio_fits_says_so_first_with_reasons_and_the_last_one_labelled(
+        example_folder, no_slow_views):
+    model = wb.load(example_folder)
+    dashboard = Dashboard(model)
+    dashboard.action_picker.buttons["crisis_cafe"].value = "in"
+    last = dashboard.controller.result
+    dashboard.limit_sliders["cost"].value = 1000
+    head = text(dashboard.headline_view)
+    assert head.startswith("No portfolio fits these settings")
+    reasons = wb.optimise(model, include=["crisis_cafe"], limits={"cost": 1000}).reasons
+    assert reasons and all(reason in head for reason in reasons)
+    assert "You asked for: Money at most £1,000 (the model's limit: £680,000); forced in: " \
+           "Crisis cafe." in head
+    assert head.index("No portfolio fits") < head.index("Last portfolio that fitted") < head.index(
+        f"{last.objective:,.1f} value points")
+    assert f"Money £{last.cost['cost']:,.0f} within its limit then of £680,000" in head
+    assert "of £1,000" not in head
+    assert "this is the last portfolio that fitted" in text(dashboard.portfolio_view)
+    dashboard.limit_sliders["cost"].value = 680000
+    assert "No portfolio" not in text(dashboard.headline_view)
+    assert "last portfolio" not in text(dashboard.portfolio_view)
+
+
+def test_a_new_horizon_scales_the_limits_and_says_what_changed(example_folder, no_slow_views):
+    model = wb.load(example_folder)
+    dashboard = Dashboard(model)
+    what_if = dashboard.controller
+    money, staff = what_if.model_limit("cost"), what_if.model_limit("staff_fte")
+    streams = {s: what_if.model_stream_limit(s) for s in what_if.stream_names()}
+    dashboard.horizon_picker.value = 3
+    assert what_if.requested.limits == {"cost": 3 * money, "staff_fte": pytest.approx(3 * staff)}
+    assert what_if.requested.stream_limits == {s: 3 * v for s, v in streams.items()}
+    assert dashboard.limit_sliders["cost"].value == 3 * money
+    assert "every limit was multiplied by 3/1" in text(dashboard.horizon_note)
+    assert (f"over 3 years: £{3 * money:,.0f}, that is £{money:,.0f} a year"
+            in text(dashboard.limit_labels["cost"]))
+    head = text(dashboard.headline_view)
+    assert "Planning for 3 years instead of the model's 1" in head
+    assert f"Money £{3 * money:,.0f} in all, £{money:,.0f} a year" in head
+    expected = wb.optimise(*apply_scenario(model, what_if.requested))
+    assert headline_value(dashboard.headline_view.value) == pytest.approx(expected.objective)
+    dashboard.horizon_picker.value = 1  # back: the model's limits, nothing overridden
+    assert what_if.requested.limits == {} and what_if.requested.stream_limits == {}
+    assert "Planning for" not in text(dashboard.headline_view)
+    dashboard.scale_box.value = False  # keep the totals: they must last the longer horizon
+    dashboard.horizon_picker.value = 3
+    assert what_if.requested.limits == {} and what_if.horizon() == 3
+    assert "the limits stayed as they were: they must now last 3 years" in text(
+        dashboard.horizon_note)
+    assert f"Money £{money:,.0f} in all, £{money / 3:,.0f} a year" in text(
+        dashboard.headline_view)
+
+
+def test_saving_is_off_with_its_reason_when_scenarios_cannot_be_written(small_model,
+                                                                       small_folder,
+                                                                       no_slow_views):
+    from workbench.scenarios import scenarios_save_problem
+
+    problem = scenarios_save_problem(small_model)
+    assert problem  # a generated model has no folder to save into
+    dashboard = Dashboard(small_model)
+    assert dashboard.save_button.disabled and dashboard.name_box.disabled
+    assert text(dashboard.save_note) == f"Saving is off: {problem}"
+    (small_folder / "scenarios.csv").write_text("scenario,kind\nx,limit\n")  # a column missing
+    dashboard = Dashboard(wb.load(small_folder))
+    assert dashboard.save_button.disabled
+    problem = scenarios_save_problem(wb.load(small_folder))
+    assert problem and text(dashboard.save_note) == f"Saving is off: {problem}"
+    (small_folder / "scenarios.csv").unlink()
+    dashboard = Dashboard(wb.load(small_folder))
+    assert not dashboard.save_button.disabled and dashboard.save_note.value == ""
+
+
+def test_the_frontier_chart_is_readable_at_the_dashboards_size(example_model):
+    from matplotlib.text import Annotation
+
+    from workbench.widgets.views import (FRONTIER_SIZE, PIXELS_PER_INCH, SMALLEST_TEXT_PX,
+                                         frontier_figure)
+
+    table = WhatIf(example_model).frontier()
+    figure = frontier_figure(table, example_model)
+    assert tuple(figure.get_size_inches()) == FRONTIER_SIZE
+    figure.draw_without_rendering()
+    texts = [t for t in figure.findobj(lambda a: hasattr(a, "get_fontsize"))
+             if t.get_visible() and t.get_text()]
+    assert texts
+    for artist in texts:  # points -> CSS pixels as the page shows the image
+        assert artist.get_fontsize() * PIXELS_PER_INCH / 72 >= SMALLEST_TEXT_PX, artist
+    axes = figure.axes[0]
+    labels = [t for t in axes.texts if isinstance(t, Annotation)]
+    clusters = table.loc[table["jump"].astype(bool), "jump_clusters"]
+    assert [t.get_text() for t in sorted(labels, key=lambda t: t.xy[0])] == [
+        c.replace("_", " ").capitalize() for c in clusters]
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    frame = axes.get_window_extent(renderer)
+    for k, box in enumerate(boxes):
+        assert frame.x0 <= box.x0 <= box.x1 <= frame.x1
+        assert frame.y0 <= box.y0 <= box.y1 <= frame.y1
+        assert not any(box.overlaps(other) for other in boxes[k + 1:])
+    assert axes.get_xlabel() == "Money [£]: limit over the whole horizon"
+    assert all(label.get_text().startswith("£") for label in axes.get_xticklabels())

@@ -66,12 +66,15 @@ def write_app_notebook(model_dir: str | Path, folder: str | Path,
 
 def voila_command(notebook: str | Path, port: int, host: str = LOOPBACK[0]) -> list[str]:
     """The command that serves the notebook: Voila behind the Host and Origin check
-    (`app_server.py`), code hidden, one fixed port on one interface, no browser. The notebook's
-    folder is the server's own: it is removed when the server stops."""
+    (`app_server.py`), code hidden, one fixed port on one interface, no browser, one kernel
+    kept running the dashboard ahead of the next visitor. The notebook's folder is the
+    server's own: it is removed when the server stops."""
     return [sys.executable, "-m", "workbench.app_server", str(notebook), "--no-browser",
             f"--port={int(port)}", f"--Voila.ip={host}", "--Voila.port_retries=0",
             "--strip_sources=True", "--theme=light",
             "--VoilaConfiguration.show_tracebacks=False",
+            # a kernel runs the dashboard before anyone asks: the page shows in about 2 s
+            "--preheat_kernel=True", "--pool_size=1",
             f"--GuardedVoila.private_folder={Path(notebook).parent}"]
 
 

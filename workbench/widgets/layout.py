@@ -6,15 +6,18 @@ import threading
 
 import ipywidgets as widgets
 import pandas as pd
+from ipywidgets.widgets.widget_int import SliderStyle
+from ipywidgets.widgets.widget_selection import ToggleButtonsStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ..errors import WorkbenchError
 from ..model import Model
 from ..scenarios import AGREED, COMBINED, scenario_names, stakeholder_choices
 from ..units import format_amount, resource_label, resource_unit
 from .controller import WhatIf, _error_lines
-from .views import (PIXELS_PER_INCH, SHARPNESS, STYLE, _e, _picture, _Picture, action_name, criteria_html,
-                    explanation_html, frontier_figure, frontier_html, headline_html,
-                    humanise, portfolio_html, stakeholder_name, stream_label)
+from .views import (PIXELS_PER_INCH, SHARPNESS, STYLE, _e, _picture, _Picture, action_name,
+                    criteria_html, explanation_html, frontier_figure, frontier_html,
+                    headline_html, humanise, portfolio_html, stakeholder_name, stream_label)
 
 PICKER_STATES = (("–", ""), ("in", "in"), ("out", "out"))
 PICKER_TIPS = ("let the optimiser choose", "force in: always funded",
@@ -34,61 +37,77 @@ def _decimals(step: float) -> int:
     return max(0, -math.floor(math.log10(step) + 1e-9))
 
 
-def _slider(description: str, value: float | None, top: float, tooltip: str = ""):
+class _Shared:
+    """Style and layout models shared by a dashboard's many small widgets: each shared model
+    is one less for the browser to create, so the page shows sooner."""
+
+    def __init__(self):
+        self.html_style = HTMLStyle()
+        self.html_layout = widgets.Layout()
+        self.slider_style = SliderStyle(description_width="0px")
+        self.slider_layout = widgets.Layout(width="98%")
+        self.toggle_style = ToggleButtonsStyle(button_width="40px",
+                                                       description_width="auto")
+        self.row_shown = widgets.Layout(width="100%", display="flex")
+        self.row_hidden = widgets.Layout(width="100%", display="none")
+
+    def html(self, value: str = "") -> widgets.HTML:
+        return widgets.HTML(value, style=self.html_style, layout=self.html_layout)
+
+
+def _slider(value: float | None, top: float, tooltip: str, shared: _Shared):
     step = _nice_step(top)
     top = math.ceil(max(top, value or 0.0, step) / step) * step
-    slider = widgets.FloatSlider(
+    return widgets.FloatSlider(
         value=top if value is None else value, min=0.0, max=top, step=step,
-        description=description, continuous_update=False, readout=True,
-        readout_format=f",.{_decimals(step)}f", tooltip=tooltip,
-        style={"description_width": "150px" if description else "0px"},
-        layout=widgets.Layout(width="98%"))
-    return slider
+        continuous_update=False, readout=True, readout_format=f",.{_decimals(step)}f",
+        tooltip=tooltip, style=shared.slider_style, layout=shared.slider_layout)
 
 
 class ActionPicker(widgets.VBox):
     """Force actions in or out: a search box over one list of every action, each with its
-    full name and three buttons (– the optimiser chooses, in, out).
+    full name (theme and lead beside it) and three buttons: – (the optimiser chooses), in, out.
 
     on_change((action, state)) is called when the lead presses a button (state '' / 'in' /
-    'out').
-    Actions constraints.csv forces are shown with their state and cannot be changed here.
+    'out'). Actions constraints.csv forces are shown with their state and cannot be changed
+    here.
     """
 
-    def __init__(self, model: Model, fixed: dict[str, str], on_change):
+    def __init__(self, model: Model, fixed: dict[str, str], on_change,
+                 shared: _Shared | None = None):
         super().__init__()
+        shared = shared or _Shared()
         self.add_class("wb-picker")
         self.on_change = on_change
+        self._shared = shared
         self.search = widgets.Text(placeholder="search actions by name, theme or lead",
                                    continuous_update=True,
                                    layout=widgets.Layout(width="98%"))
         self.search.add_class("wb-picker-search")
         self.search.observe(lambda change: self.filter(change["new"]), names="value")
-        self.summary = widgets.HTML()
+        self.summary = shared.html()
         self.buttons: dict[str, widgets.ToggleButtons] = {}
-        self.rows: dict[str, widgets.HBox] = {}
         self._words: dict[str, str] = {}
         for action, row in model.actions.iterrows():
             name = action_name(model, action)
             theme, lead = humanise(row.get("theme", "")), str(row.get("lead", "") or "")
             mark = fixed.get(action, "")
+            rule = " · forced by the model's constraints" if mark else ""
             buttons = widgets.ToggleButtons(
                 options=PICKER_STATES, value=mark.split(" ")[0] if mark else "",
-                tooltips=list(PICKER_TIPS), disabled=bool(mark),
-                style={"button_width": "34px"}, layout=widgets.Layout(width="auto"))
+                tooltips=list(PICKER_TIPS), tooltip=name, disabled=bool(mark),
+                description_allow_html=True,
+                description=(f"<span class='wb-pick-name'>{_e(name)}</span> <span "
+                             f"class='wb-muted'>{_e(theme)} · {_e(lead)}{rule}</span>"),
+                style=shared.toggle_style, layout=shared.row_shown)
+            buttons.add_class("wb-pick-row")
+            buttons.add_class(f"wb-pick-{action}")
             buttons.observe(lambda change, a=action: self._pressed(a, change["new"]),
                             names="value")
-            rule = " · forced by the model's constraints" if mark else ""
-            label = widgets.HTML(f"<span class='wb-pick-name'>{_e(name)}</span> <span "
-                                 f"class='wb-muted'>{_e(theme)} · {_e(lead)}{rule}</span>",
-                                 layout=widgets.Layout(flex="1 1 auto", width="auto"))
-            line = widgets.HBox([buttons, label], layout=widgets.Layout(width="100%"))
-            line.add_class("wb-pick-row")
-            line.add_class(f"wb-pick-{action}")
-            self.buttons[action], self.rows[action] = buttons, line
+            self.buttons[action] = buttons
             self._words[action] = " ".join((name, action, theme, lead)).lower()
         self._fixed = set(fixed)
-        self.list = widgets.VBox(list(self.rows.values()))
+        self.list = widgets.VBox(list(self.buttons.values()))
         self.list.add_class("wb-picker-list")
         self._syncing = False
         self.children = [self.search, self.summary, self.list]
@@ -98,12 +117,18 @@ class ActionPicker(widgets.VBox):
         if not self._syncing:
             self.on_change((action, state))
 
+    def shown(self) -> list[str]:
+        """The actions the search leaves in the list."""
+        return [a for a, b in self.buttons.items() if b.layout is self._shared.row_shown]
+
     def filter(self, text: str) -> None:
         """Show only the actions whose name, id, theme or lead hold every word typed."""
         words = text.lower().split()
-        for action, line in self.rows.items():
+        for action, buttons in self.buttons.items():
             shown = all(word in self._words[action] for word in words)
-            line.layout.display = "" if shown else "none"
+            layout = self._shared.row_shown if shown else self._shared.row_hidden
+            if buttons.layout is not layout:
+                buttons.layout = layout
 
     def show(self, forced: dict[str, str]) -> None:
         """Set every row's buttons to `forced` ({action: 'in' / 'out'}) without calling back."""
@@ -135,6 +160,7 @@ class Dashboard(widgets.VBox):
         super().__init__()
         self.add_class("wb-dash")
         self.controller = WhatIf(model, scenario, solver=solver)
+        self._shared = _Shared()
         self.background = _in_kernel() if background is None else background
         self._syncing = False
         self._generation = 0
@@ -175,13 +201,13 @@ class Dashboard(widgets.VBox):
 
         self.limit_sliders, self.limit_labels = {}, {}
         for resource in model.resource_names:
-            slider = _slider("", what_if.limit(resource), full_need(model, resource, horizon),
+            slider = _slider(what_if.limit(resource), full_need(model, resource, horizon),
                              f"limit on {resource_label(model, resource)} over the whole "
-                             "horizon")
+                             "horizon", self._shared)
             slider.add_class(f"wb-limit-{resource}")
             slider.observe(self._guard(self._on_limit, resource), names="value")
             self.limit_sliders[resource] = slider
-            self.limit_labels[resource] = widgets.HTML()
+            self.limit_labels[resource] = self._shared.html()
             self.limit_labels[resource].add_class(f"wb-limit-label-{resource}")
         self.stream_sliders = {}
         self.stream_labels = {}
@@ -189,12 +215,13 @@ class Dashboard(widgets.VBox):
         for stream in what_if.stream_names():
             limit = what_if.stream_limit(stream)
             resource = resource_of[stream]
-            slider = _slider("", limit, max(2 * limit, full_need(model, resource, horizon)),
-                             f"limit on this funding stream over the whole horizon")
+            slider = _slider(limit, max(2 * limit, full_need(model, resource, horizon)),
+                             "limit on this funding stream over the whole horizon",
+                             self._shared)
             slider.observe(self._guard(self._on_stream, stream), names="value")
             self.stream_sliders[stream] = slider
             unit = resource_unit(model, resource)
-            self.stream_labels[stream] = widgets.HTML(
+            self.stream_labels[stream] = self._shared.html(
                 f"<div class='wb-label'>{_e(stream_label(model, stream))}"
                 f"{f' [{_e(unit)}]' if unit else ''}</div>")
         labels = {AGREED: "the agreed weights (criteria)",
@@ -211,23 +238,25 @@ class Dashboard(widgets.VBox):
         top = max(10.0, 2 * float(max(every)))
         self.weight_sliders, self.weight_shares = {}, {}
         for criterion, name in model.criteria["name"].items():
-            slider = _slider("", float(model.criteria.at[criterion, "weight"]), top,
-                             f"weight of {name} (relative)")
+            slider = _slider(float(model.criteria.at[criterion, "weight"]), top,
+                             f"weight of {name} (relative)", self._shared)
             slider.observe(self._guard(self._on_weight, criterion), names="value")
             self.weight_sliders[criterion] = slider
-            self.weight_shares[criterion] = widgets.HTML()
+            self.weight_shares[criterion] = self._shared.html()
         self.action_picker = ActionPicker(
             model, {a: f for a, f in what_if.forced().items() if f.endswith("(model)")},
-            self._guard(self._on_forced))
+            self._guard(self._on_forced), self._shared)
         choices = what_if.horizon_choices()
         self.horizon_picker = widgets.Dropdown(
             options=[(f"{t} year{'s' if t > 1 else ''}", t) for t in choices],
             description="Horizon", style={"description_width": "60px"},
             layout=widgets.Layout(width="98%", display="" if len(choices) > 1 else "none"))
+        self.horizon_picker.add_class("wb-horizon")
         self.horizon_picker.observe(self._guard(self._on_horizon), names="value")
         self.scale_box = widgets.Checkbox(
             value=True, indent=False, layout=widgets.Layout(width="98%"),
             description="scale the limits with the horizon (each year keeps what it had)")
+        self.scale_box.add_class("wb-scale-limits")
         self.horizon_note = widgets.HTML()
         self.horizon_note.add_class("wb-horizon-change")
         self.name_box = widgets.Text(placeholder="name, e.g. lean_year",
@@ -258,7 +287,7 @@ class Dashboard(widgets.VBox):
         def section(title: str, *children, hint: str = ""):
             label = f"<h3>{_e(title)}</h3>" + (f"<div class='wb-muted'>{_e(hint)}</div>"
                                                if hint else "")
-            return [widgets.HTML(label), *children]
+            return [self._shared.html(label), *children]
 
         limits = [w for r in self.limit_sliders
                   for w in (self.limit_labels[r], self.limit_sliders[r])]
@@ -329,8 +358,9 @@ class Dashboard(widgets.VBox):
 
     def _on_forced(self, choice):
         action, state = choice
-        self._changed(self.controller.set_forced(action, state))
+        found = self.controller.set_forced(action, state)
         self.action_picker.show(self.controller.forced())
+        self._changed(found)
 
     def _on_horizon(self, years):
         before = self.controller.horizon()
@@ -475,11 +505,10 @@ class Dashboard(widgets.VBox):
 
     def _draw_frontier(self, table: pd.DataFrame) -> _Picture | None:
         try:
-            import matplotlib  # noqa: F401
+            figure = frontier_figure(table, self.controller.model)
         except ImportError:  # charts not available: the view says so
             return None
-        return _picture(frontier_figure(table, self.controller.model),
-                        dpi=SHARPNESS * PIXELS_PER_INCH)
+        return _picture(figure, dpi=SHARPNESS * PIXELS_PER_INCH)
 
     def _render_timeline(self) -> None:
         result = self.controller.result

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..model import Model
-from ..units import format_amount, resource_label, resource_name, resource_unit
+from ..units import format_amount, resource_label, resource_name
 from .controller import EXPLAIN_EVERY_ACTION_UP_TO, FrontierView
 
 STYLE = """<style>
@@ -38,10 +38,15 @@ STYLE = """<style>
 .wb-muted {color: #777;}
 .wb-label {font-size: 13px; line-height: 1.3; margin-top: 4px;}
 .wb-picker-list {max-height: 330px; overflow-y: auto; border: 1px solid #d0d7de;
-  border-radius: 4px; padding: 2px 4px;}
-.wb-pick-row {border-bottom: 1px solid #eee; align-items: center;}
-.wb-pick-row .widget-toggle-buttons {flex: 0 0 auto;}
-.wb-pick-row .widget-html-content {line-height: 1.25; white-space: normal;}
+  border-radius: 4px; padding: 2px 4px; display: block !important;}
+.wb-pick-row {border-bottom: 1px solid #eee; align-items: center; height: auto !important;
+  flex-shrink: 0; flex-direction: row-reverse;
+  flex-wrap: nowrap !important; padding: 2px 0;}
+.wb-pick-row .widget-label {flex: 1 1 0; min-width: 0; width: auto !important;
+  max-width: none !important;
+  white-space: normal !important; text-align: left !important; height: auto !important;
+  line-height: 1.3 !important; padding-left: 6px; overflow: visible !important;}
+.wb-pick-row .widget-toggle-button {flex: 0 0 auto;}
 .wb-dash .widget-checkbox .widget-label-basic {white-space: normal;}
 </style>"""
 
