@@ -275,10 +275,7 @@ def multi_year(model: Model):
     return planned, options, Findings(
         f"The model's own plan is for one year; the scenario **{name}** of scenarios.csv plans "
         f"over {count(options.horizon or planned.horizon, 'year')}, with these limits over the "
-        f"whole plan: " + listing([f"{resource_label(planned, r)} "
-                                   f"{format_amount(planned, r, amount)}" for r, amount in
-                                   whole_horizon_limits(planned, options.limits).items()],
-                                  None) + ".")
+        f"whole plan: {amounts(planned, whole_horizon_limits(planned, options.limits))}.")
 
 
 def tighter_limits(model: Model, share: float = 0.8) -> dict[str, float]:
