@@ -87,11 +87,17 @@ def assert_models_equal(first: wb.Model, second: wb.Model) -> None:
 
 
 def test_the_worked_example_loads(example_model):
-    assert len(example_model.actions) == 25
+    assert len(example_model.actions) == 27
     assert example_model.resource_names == ["cost", "staff_fte"]
     assert example_model.actions.loc["crisis_cafe", "cost_setup"] == 35000
     members = example_model.interactions.set_index("name").loc["crisis_alternatives", "members"]
-    assert members == ("peer_support", "crisis_cafe", "mh_coaching")
+    assert members == ("peer_support", "crisis_cafe_scheme", "mh_coaching")
+    assert example_model.schemes == {"crisis_cafe_scheme": ["crisis_cafe", "crisis_cafe_weekends"],
+                                     "ips_scheme": ["ips_employment", "ips_one_specialist"]}
+    assert example_model.actions.loc["community_navigators", "min_share"] == 0.33
+    assert example_model.criteria.loc["inequalities", "baseline"] == 5
+    assert example_model.criteria.loc["reach", "per"] == "people_reached"
+    assert list(example_model.profiles["action"]) == ["signposting_directory"] * 3
 
 
 # ---------------------------------------------------------------- missing files and columns
@@ -552,7 +558,7 @@ def test_header_problems(example_folder):
     assert problems(example_folder) == [
         "resources.csv:1:limit: column appears twice in the header (columns B and C)",
         "resources.csv:1: column D holds values but has no name in the header row",
-        "criteria.csv:4: has 10 cells but the header names only 9 columns "
+        "criteria.csv:4: has 12 cells but the header names only 11 columns "
         "(a comma inside a value needs quotes)"]
 
 

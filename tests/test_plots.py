@@ -60,10 +60,11 @@ def test_stakeholder_spread_one_marker_per_group_and_action(example_model):
     _renders(figure)
     axes = figure.axes[0]
     groups = example_model.stakeholders["stakeholder"].nunique()
-    points = [c for c in axes.collections if c.get_offsets().shape[0] == 25]
+    actions = len(example_model.actions)
+    points = [c for c in axes.collections if c.get_offsets().shape[0] == actions]
     assert len(points) == groups + 1  # each group, and the agreed value
     ranges = [c for c in axes.collections if len(c.get_segments() if hasattr(
-        c, "get_segments") else []) == 25]
+        c, "get_segments") else []) == actions]
     assert len(ranges) == 1
     spreads = [segment[1][0] - segment[0][0] for segment in ranges[0].get_segments()]
     assert spreads == sorted(spreads)  # widest disagreement at the top
@@ -148,7 +149,7 @@ def test_interactions_on_a_model_without_any(example_folder):
     (example_folder / "interactions.csv").unlink()
     model = wb.load(example_folder)
     axes = plots.plot_interactions(model).axes[0]
-    assert sum(len(c.get_offsets()) for c in _by_gid(axes, "actions")) == 25
+    assert sum(len(c.get_offsets()) for c in _by_gid(axes, "actions")) == len(model.actions)
     assert _by_gid(axes, "synergy") == [] and _by_gid(axes, "critical_mass") == []
 
 

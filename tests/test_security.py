@@ -245,7 +245,9 @@ def formula_model(example_folder) -> Path:
         set_cell(example_folder / "actions.csv", row + 2, "name", text)
         set_cell(example_folder / "actions.csv", row + 2, "indicator", "-" + text.lstrip("=+-@"))
     set_cell(example_folder / "actions.csv", rows[0] + 2, "lead", "@council")
-    return example_folder
+    with open(example_folder / "constraints.csv", "a", encoding="utf-8") as constraints:
+        constraints.writelines(f"include,{actions.at[row, 'id']},\n" for row in rows)
+    return example_folder  # (the renamed actions stay in the plan whatever the new lead does)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

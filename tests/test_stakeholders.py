@@ -160,7 +160,7 @@ def test_disagreement_swing_is_the_lowest_groups_score(example_model):
     weight = normalised_weights(example_model.criteria["weight"])["impact"]
     assert row["swing_down"] == pytest.approx(weight * 10 * (scores["score"].min()
                                                              - scores["score"].mean()))
-    hanging = table[table["action_changes_decision"]]
+    hanging = table[table["action_changes_decision"] & ~table["changes_decision"]]
     assert hanging["effect"].str.contains("scores of the action hold").all()
     figure = wb.plots.plot_disagreement_heatmap(table, example_model)
     assert len(figure.axes[0].get_yticklabels()) == 15

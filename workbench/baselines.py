@@ -19,7 +19,7 @@ from .model import Model, PortfolioResult
 from .options import Options, run_options
 from .portfolio import optimise
 from .portfolio.rules import action_values_for, forced_actions
-from .portfolio.schedule import action_timing, active_years, horizon_share, resource_amounts, start_years
+from .portfolio.schedule import Amounts, action_timing, active_years, horizon_share, start_years
 from .scoring import action_values
 
 OPTIMUM = "optimised"
@@ -35,7 +35,7 @@ def action_amounts(model: Model, resource: str, horizon: int | None = None) -> p
         raise ModelError(f"resource={resource!r}: unknown resource (the model has "
                          f"{', '.join(model.resource_names)})")
     horizon = horizon or model.horizon
-    running, setup = resource_amounts(model)
+    uses = Amounts.of(model)
     timing = action_timing(model, horizon)
     amounts = {}
     for action, years in start_years(timing, horizon).items():
@@ -43,7 +43,7 @@ def action_amounts(model: Model, resource: str, horizon: int | None = None) -> p
             amounts[action] = 0.0
             continue
         active = active_years(years[0], int(timing.loc[action, "duration"]), horizon)
-        amounts[action] = setup.at[action, resource] + running.at[action, resource] * len(active)
+        amounts[action] = uses.over(resource, action, years[0], active)
     return pd.Series(amounts, name=resource, dtype=float)
 
 
@@ -177,8 +177,9 @@ def compare(model: Model, portfolios: Mapping[str, Iterable[str] | PortfolioResu
     best = set(optimum.selected)
     rows = []
     for name, portfolio in entries.items():
-        selection = portfolio.start_year if isinstance(portfolio, PortfolioResult) else portfolio
-        result = evaluate(model, selection, options)
+        given = isinstance(portfolio, PortfolioResult)
+        result = evaluate(model, portfolio.start_year if given else portfolio, options,
+                          shares=portfolio.shares if given else None)
         chosen = set(result.selected)
         rows.append({
             "portfolio": name, "feasible": result.breaches.empty, "value": result.objective,

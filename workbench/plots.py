@@ -243,7 +243,10 @@ def plot_interactions(model: Model, result: PortfolioResult | None = None) -> Ch
     """
     layout = circle_layout(model)
     position = {a: (row.x, row.y) for a, row in layout.iterrows()}
+    for scheme, versions in model.schemes.items():  # a scheme sits between its versions
+        position[scheme] = tuple(layout.loc[versions, ["x", "y"]].mean())
     selected = set(result.selected) if result is not None else set(model.actions.index)
+    selected |= {s for s, versions in model.schemes.items() if selected & set(versions)}
     if result is not None:
         _require_portfolio(result)
     interactions = model.interactions

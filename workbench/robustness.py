@@ -309,7 +309,8 @@ def run_draws(model: Model, plan: DrawPlan, draws: list[tuple[int, np.random.See
     Reoptimiser: the MILP is built once and each draw starts from the best portfolio so far.
     """
     solve = _draw_solver(model, plan, options)
-    shares = horizon_shares(model, baseline.start_year, baseline.horizon) if baseline is not None else None
+    shares = (horizon_shares(model, baseline.start_year, baseline.horizon, baseline.shares)
+              if baseline is not None else None)
     records = []
     for draw, seed in draws:
         values, drawn = draw_inputs(model, plan, seed)
@@ -342,7 +343,8 @@ def _draw_solver(model: Model, plan: DrawPlan, options: Options):
 def _still_fits(drawn: Model, baseline: PortfolioResult, values: pd.Series,
                 options: Options) -> bool:
     """Whether the agreed optimum still keeps every limit and rule once costs are drawn."""
-    return evaluate(drawn, baseline.start_year, options.changed(values=values)).fits
+    return evaluate(drawn, baseline.start_year, options.changed(values=values),
+                    shares=baseline.shares).fits
 
 
 def portfolio_value(model: Model, result: PortfolioResult, values: pd.Series,
@@ -352,7 +354,7 @@ def portfolio_value(model: Model, result: PortfolioResult, values: pd.Series,
     shares: `schedule.horizon_shares` of the portfolio, if already worked out (many draws,
     one portfolio)."""
     if shares is None:
-        shares = horizon_shares(model, result.start_year, result.horizon)
+        shares = horizon_shares(model, result.start_year, result.horizon, result.shares)
     standalone = sum(values[a] * share for a, share in shares.items())
     return float(standalone + result.value["synergy"] + result.value["critical_mass"])
 

@@ -214,7 +214,8 @@ def _tipping(model: Model, action: str, baseline: PortfolioResult,
     with_action = baseline if selected else other
     shift = 0.0
     for _ in range(MAX_ROUNDS):
-        share = horizon_shares(model, with_action.start_year, with_action.horizon)[action]
+        share = horizon_shares(model, with_action.start_year, with_action.horizon,
+                               with_action.shares)[action]
         step = (without.objective - with_action.objective) / share
         shift += step
         if with_action.horizon == 1 or abs(step) <= _tolerance(shift):

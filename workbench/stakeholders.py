@@ -20,7 +20,7 @@ from .model import Model, PortfolioResult
 from .options import Options, run_options
 from .portfolio import build_model, optimise
 from .portfolio.formulation import standalone_terms
-from .portfolio.optimise import chosen_funding, chosen_starts
+from .portfolio.optimise import chosen_funding, chosen_shares, chosen_starts
 from .robustness import argument_error, portfolio_value
 from .scoring import action_values, criterion_values, normalised_weights, row_values
 from .scoring import stakeholder_values as scoring_values
@@ -135,7 +135,7 @@ def _solve_and_read(model: Model, f, values: pd.Series, options: Options) -> Por
     if not outcome.found:
         raise SolverError(f"the stakeholder model could not be solved ({outcome.status})")
     result = evaluate(model, chosen_starts(f), options.changed(values=values),
-                      funding=chosen_funding(f))
+                      shares=chosen_shares(f), funding=chosen_funding(f))
     if len(result.breaches):
         raise SolverError("the solver's portfolio breaks constraints: "
                           + "; ".join(result.reasons))

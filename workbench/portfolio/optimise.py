@@ -56,9 +56,11 @@ def chosen_starts(f: Formulation, value=lambda v: v.value()) -> dict[str, int]:
 
 
 def chosen_shares(f: Formulation, value=lambda v: v.value()) -> dict[str, float]:
-    """The share [0..1] of each funded action (1 for a whole action)."""
-    return {a: min(1.0, float(value(q) or 0.0)) for a, pairs in f.shares.items()
-            for (t, q), (_, s) in zip(pairs, f.starts[a]) if (value(s) or 0) > 0.5}
+    """The share [0..1] of each funded action (exactly 1 for a whole action; a solver's
+    floating-point noise on a share, below 1e-9, is rounded away)."""
+    return {a: 1.0 if q is s else min(1.0, round(float(value(q) or 0.0), 9))
+            for a, pairs in f.shares.items()
+            for (_, q), (_, s) in zip(pairs, f.starts[a]) if (value(s) or 0) > 0.5}
 
 
 def chosen_funding(f: Formulation, value=lambda v: v.value()) -> pd.DataFrame:

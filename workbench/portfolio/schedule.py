@@ -42,10 +42,14 @@ def horizon_share(start: int, duration: int, horizon: int) -> float:
     return len(active_years(start, duration, horizon)) / horizon
 
 
-def horizon_shares(model: Model, starts: dict[str, int], horizon: int) -> dict[str, float]:
-    """{action: horizon share} of actions started in the given years."""
+def horizon_shares(model: Model, starts: dict[str, int], horizon: int,
+                   funded: dict[str, float] | None = None) -> dict[str, float]:
+    """{action: horizon share} of actions started in the given years, times the share of each
+    that is funded (`funded`, e.g. a result's `shares`: 1 where not given): how much of its
+    standalone value each action contributes."""
     duration = action_timing(model, horizon)["duration"]
-    return {a: horizon_share(t, int(duration[a]), horizon) for a, t in starts.items()}
+    return {a: horizon_share(t, int(duration[a]), horizon) * (funded or {}).get(a, 1.0)
+            for a, t in starts.items()}
 
 
 def resource_amounts(model: Model) -> tuple[pd.DataFrame, pd.DataFrame]:
