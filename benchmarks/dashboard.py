@@ -14,7 +14,10 @@ thread), then a control is set as a lead would move it. Timed per change:
   it depends on changed) and the explanation (one solve per action).
 In the browser (`--browser`): `workbench app` on the worked example, driven by Playwright with
 Debian's chromium: typing a new budget into the cost slider's readout and pressing Enter, until
-the page shows the updated views (the budget marker is the last one drawn); target < 250 ms.
+the page shows the updated views (the budget marker is the last one drawn); target < 250 ms;
+and the first paint, from asking for the page to its headline shown, once the app has its
+kernel ready (a visitor after the first; the app keeps one kernel running the dashboard ahead
+of the next visitor); target < 3 s.
 
 Run from the repository root:
     .venv/bin/python benchmarks/dashboard.py              # in-process, 7 changes per row
@@ -47,6 +50,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "mental_health_strategy
 TARGET_MS = {"worked example (25 actions)": 100.0, "random, 200 actions": 500.0,
              "random, 200 actions, funding streams + group limits": 500.0}
 BROWSER_TARGET_MS = 250.0
+FIRST_PAINT_TARGET_MS = 3000.0
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
@@ -149,7 +153,7 @@ def in_process(repeats: int) -> list[dict]:
     return rows
 
 
-def in_browser(repeats: int) -> dict:
+def in_browser(repeats: int) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -179,16 +183,31 @@ def in_browser(repeats: int) -> dict:
                     arg=float(budget), timeout=60_000, polling="raf")
                 seconds.append(time.perf_counter() - began)
                 page.wait_for_selector(".wb-explanation", timeout=240_000)  # let it settle
+            page.close()
+            paints = []
+            for _ in range(3):
+                time.sleep(20)  # the server readies the next visitor's kernel meanwhile
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                began = time.perf_counter()
+                page.goto(f"http://127.0.0.1:{port}/", timeout=240_000)
+                page.wait_for_selector(".wb-headline .wb-value", state="visible",
+                                       timeout=240_000)
+                paints.append(time.perf_counter() - began)
+                page.close()
             browser.close()
     finally:
         process.terminate()
         process.wait(timeout=30)
-    median = statistics.median(seconds)
-    return {"model and change": "worked example in the browser: budget typed + Enter",
-            "changes": len(seconds), "views ms": round(1000 * median),
-            "max ms": round(1000 * max(seconds)), "optimise ms": "", "solve ms": "",
-            "solve share": "", "slow views ms": "", "target ms": BROWSER_TARGET_MS,
-            "met": "yes" if median * 1000 < BROWSER_TARGET_MS else "no"}
+    median, paint = statistics.median(seconds), statistics.median(paints)
+    blank = {"optimise ms": "", "solve ms": "", "solve share": "", "slow views ms": ""}
+    return [{"model and change": "worked example in the browser: budget typed + Enter",
+             "changes": len(seconds), "views ms": round(1000 * median),
+             "max ms": round(1000 * max(seconds)), **blank, "target ms": BROWSER_TARGET_MS,
+             "met": "yes" if median * 1000 < BROWSER_TARGET_MS else "no"},
+            {"model and change": "worked example in the browser: first paint (page to headline)",
+             "changes": len(paints), "views ms": round(1000 * paint),
+             "max ms": round(1000 * max(paints)), **blank, "target ms": FIRST_PAINT_TARGET_MS,
+             "met": "yes" if paint * 1000 < FIRST_PAINT_TARGET_MS else "no"}]
 
 
 def main() -> None:
@@ -200,7 +219,7 @@ def main() -> None:
           f"load average before: {load_average()}")
     rows = in_process(args.repeats)
     if args.browser:
-        rows.append(in_browser(args.repeats))
+        rows += in_browser(args.repeats)
     print(pd.DataFrame(rows).to_string(index=False))
     print(f"load average after: {load_average()}")
 

@@ -13,11 +13,12 @@ from ipywidgets.widgets.widget_string import HTMLStyle
 from ..errors import WorkbenchError
 from ..model import Model
 from ..scenarios import AGREED, COMBINED, scenario_names, stakeholder_choices
-from ..units import format_amount, resource_label, resource_unit
+from ..units import resource_label, resource_unit
 from .controller import WhatIf, _error_lines
-from .views import (PIXELS_PER_INCH, SHARPNESS, STYLE, _e, _picture, _Picture, action_name,
-                    criteria_html, explanation_html, frontier_figure, frontier_html,
-                    headline_html, humanise, portfolio_html, stakeholder_name, stream_label)
+from .views import (PIXELS_PER_INCH, SHARPNESS, STYLE, _amount, _e, _picture, _Picture,
+                    _units, action_name, criteria_html, explanation_html, frontier_figure,
+                    frontier_html, headline_html, humanise, portfolio_html, stakeholder_name,
+                    stream_label)
 
 PICKER_STATES = (("–", ""), ("in", "in"), ("out", "out"))
 PICKER_TIPS = ("let the optimiser choose", "force in: always funded",
@@ -485,11 +486,11 @@ class Dashboard(widgets.VBox):
         model, years = what_if.model, what_if.horizon()
         for resource, label in self.limit_labels.items():
             limit = what_if.limit(resource)
-            text = f"<b>{_e(resource_label(model, resource))}</b>"
+            text = f"<b>{_e(_units(model).labels[resource])}</b>"
             if years > 1 and limit is not None:
                 text += (f" <span class='wb-muted wb-per-year' data-per-year='{limit / years!r}'>"
-                         f"over {years} years: {_e(format_amount(model, resource, limit))}, "
-                         f"that is {_e(format_amount(model, resource, limit / years))} a year"
+                         f"over {years} years: {_e(_amount(model, resource, limit))}, "
+                         f"that is {_e(_amount(model, resource, limit / years))} a year"
                          "</span>")
             label.value = f"<div class='wb-label'>{text}</div>"
 

@@ -103,9 +103,49 @@ def stakeholder_name(model: Model, stakeholder: str) -> str:
     return humanise(stakeholder)
 
 
+class _Units:
+    """One model's resource names and formatted amounts, remembered: `units.format_amount`
+    looks the resource up in resources.csv each time, which a 200-action table would repeat
+    thousands of times per change."""
+
+    SIZE = 20_000  # amounts remembered per model
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.names = {r: resource_name(model, r) for r in model.resource_names}
+        self.labels = {r: resource_label(model, r) for r in model.resource_names}
+        self.texts: dict[tuple[str, float], str] = {}
+
+    def amount(self, resource: str, amount: float) -> str:
+        key = (resource, float(amount))
+        text = self.texts.get(key)
+        if text is None:
+            if len(self.texts) >= self.SIZE:
+                self.texts.clear()
+            text = self.texts[key] = format_amount(self.model, resource, amount)
+        return text
+
+
+_UNITS: dict[int, _Units] = {}
+
+
+def _units(model: Model) -> _Units:
+    """The `_Units` of a model (kept for the last few models shown)."""
+    units = _UNITS.get(id(model))
+    if units is None or units.model is not model:
+        if len(_UNITS) >= 4:
+            _UNITS.clear()
+        units = _UNITS[id(model)] = _Units(model)
+    return units
+
+
 def _amount(model: Model, resource: str, amount: float | None) -> str:
     """An amount with its unit ('£25,000', '1.5 FTE'); None: 'no limit'."""
-    return "no limit" if amount is None else format_amount(model, resource, amount)
+    return "no limit" if amount is None else _units(model).amount(resource, amount)
+
+
+def _name(model: Model, resource: str) -> str:
+    return _units(model).names.get(resource) or resource_name(model, resource)
 
 
 def _signed_amount(model: Model, resource: str, amount: float) -> str:
@@ -169,7 +209,7 @@ def _portfolio_lines(head: dict, model: Model, last: bool) -> str:
     for resource, used in head["cost"].items():
         limit = head["limits"].get(resource)
         uses.append(f'<span class="wb-cost" data-resource="{_e(resource)}" '
-                    f'data-amount="{used!r}">{_e(resource_name(model, resource))} '
+                    f'data-amount="{used!r}">{_e(_name(model, resource))} '
                     f'{_e(_amount(model, resource, used))} {within} '
                     f'{_e(_amount(model, resource, limit))}</span>')
     parts.append("<div>" + " &nbsp;|&nbsp; ".join(uses) + "</div>")
@@ -177,7 +217,7 @@ def _portfolio_lines(head: dict, model: Model, last: bool) -> str:
     if change is not None:
         gain = change["value"]
         tone = "wb-plus" if gain > 1e-9 else "wb-minus" if gain < -1e-9 else ""
-        costs = ", ".join(f"{_e(resource_name(model, r))} {_e(_signed_amount(model, r, v))}"
+        costs = ", ".join(f"{_e(_name(model, r))} {_e(_signed_amount(model, r, v))}"
                           for r, v in change["cost"].items())
         parts.append(f'<div class="wb-change">Against the baseline '
                      f'({_e(head["baseline_name"])}): <b class="{tone}">{_signed(gain)} '
@@ -195,7 +235,7 @@ def _asked_for(head: dict, model: Model) -> str:
     for resource, limit in asked["limits"].items():
         own = head["model_limits"].get(resource)
         if limit is not None and (own is None or abs(limit - own) > 1e-9 * max(1.0, abs(own))):
-            parts.append(f"{resource_name(model, resource)} at most "
+            parts.append(f"{_name(model, resource)} at most "
                          f"{_amount(model, resource, limit)} (the model's limit: "
                          f"{_amount(model, resource, own)})")
     if asked["include"]:
@@ -218,7 +258,7 @@ def horizon_note(head: dict, model: Model) -> str:
         if limit is None:
             continue
         own = head["model_limits"].get(resource)
-        parts.append(f"{resource_name(model, resource)} {_amount(model, resource, limit)} in "
+        parts.append(f"{_name(model, resource)} {_amount(model, resource, limit)} in "
                      f"all, {_amount(model, resource, limit / years)} a year (the model: "
                      f"{_amount(model, resource, own)} for {_years(own_years)})")
     limits = ("; the limits: " + "; ".join(parts)) if parts else ""
@@ -234,13 +274,13 @@ def portfolio_html(table: pd.DataFrame, model: Model, horizon: int, last: bool =
     resources = model.resource_names
     selected = ";".join(sorted(table.index[table["selected"]]))
     head = ["", "action", "theme", "lead", "value [value points]"]
-    head += [resource_label(model, r) for r in resources]
+    head += [_units(model).labels[r] for r in resources]
     numeric = {"value [value points]", "start", *head[5:]}
     if horizon > 1:
         head.insert(2, "start")
     cells = "".join(f'<th class="{"num" if h in numeric else ""}">{_e(h)}</th>' for h in head)
     rows = []
-    for action, row in table.iterrows():
+    for action, row in zip(table.index, table.to_dict("records")):
         classes = ["wb-in" if row["selected"] else "wb-out"]
         if row["change"]:
             classes.append(f"wb-{row['change']}")
