@@ -174,6 +174,7 @@ class HighsProblem:
         if status == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS refused the model")
         self.solution: np.ndarray | None = None  # column values of the last answer
+        self.running: threading.Thread | None = None  # a solve left running by Ctrl-C
 
     # ------------------------------------------------------------ changes between solves
 
@@ -252,8 +253,30 @@ class HighsProblem:
         with _thread_pool(wanted) as granted:
             self.highs.setOptionValue("threads", granted)
             began = time.perf_counter()
-            self.highs.run()
+            self._run_interruptibly()
             return time.perf_counter() - began
+
+    def _run_interruptibly(self) -> None:
+        """Run HiGHS; on the main thread, in a worker thread, so that Ctrl-C (which Python
+        only delivers between its own steps, never inside a C++ solve) raises at once.
+
+        The interrupted solve finishes in the background; this object waits for it before
+        its next solve, and a process that exits simply ends it.
+        """
+        if self.running is not None:
+            self.running.join()
+            self.running = None
+        if threading.current_thread() is not threading.main_thread():
+            self.highs.run()
+            return
+        worker = threading.Thread(target=self.highs.run, name="highs-solve", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.05)
+        except KeyboardInterrupt:
+            self.running = worker
+            raise
 
     def _answer_matches_objective(self) -> bool:
         """Whether the column values HiGHS hands back are worth the objective it reports."""
