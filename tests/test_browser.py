@@ -155,7 +155,7 @@ def test_the_lead_picks_an_action_meets_an_infeasible_setting_and_changes_the_ho
     headline = page.inner_text(".wb-headline")
     for reason in wb.optimise(model, include=["crisis_cafe"], limits={"cost": 1000}).reasons:
         assert reason in headline
-    assert "forced in: Crisis cafe" in headline
+    assert f"forced in: {model.actions.at['crisis_cafe', 'name']}." in headline
     assert "Last portfolio that fitted" in headline
     assert f"£{forced.cost['cost']:,.0f} within its limit then of £680,000" in headline
     assert model.resources.set_index("resource").at["cost", "limit"] == 680_000
