@@ -19,9 +19,11 @@ from workbench.export import save
 
 @pytest.mark.parametrize("arguments, message", [
     (["plan", "--horizon", "100000000", "--out", "p.csv"],
-     "--horizon 100000000: the plan needs at least 1 year and at most 50"),
+     "--horizon 100000000: the plan needs at least 1 year and at most 20"),
+    (["plan", "--horizon", "50", "--out", "p.csv"],
+     "--horizon 50: the plan needs at least 1 year and at most 20"),
     (["plan", "--horizon", "0", "--out", "p.csv"], "--horizon 0: the plan needs at least 1 year"),
-    (["frontier", "--horizon", "51"], "--horizon 51: the plan needs at least 1 year and at most 50"),
+    (["frontier", "--horizon", "51"], "--horizon 51: the plan needs at least 1 year and at most 20"),
     (["frontier", "--resolution", "nan"], "resolution=nan cannot be negative or infinite"),
     (["frontier", "--resolution", "inf"], "resolution=inf cannot be negative or infinite"),
     (["frontier", "--points", "1000001"], "points=1000001 must be a whole number of at least 2 "

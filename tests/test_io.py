@@ -439,7 +439,7 @@ def test_settings(example_folder):
     edit(example_folder, "settings.csv", 2, "value", "0")
     append(example_folder, "settings.csv", setting="discount_rate", value="0.035")
     assert problems(example_folder) == [
-        "settings.csv:2:value: horizon_years '0' must be a whole number of years from 1 to 50",
+        "settings.csv:2:value: horizon_years '0' must be a whole number of years from 1 to 20",
         "settings.csv:6:setting: unknown setting 'discount_rate' (known: horizon_years, "
         "aggregation, title, description)"]
 

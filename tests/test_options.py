@@ -40,7 +40,7 @@ BAD = [
     (dict(include=["nothing"]), "include: unknown action 'nothing' to include or exclude"),
     (dict(include=["a01"], exclude=["a01"]), "action 'a01' is both in include and in exclude"),
     (dict(horizon=0), "horizon: 0: the plan needs at least 1 year"),
-    (dict(horizon=LONGEST_HORIZON + 1), "the plan needs at least 1 year and at most 50"),
+    (dict(horizon=LONGEST_HORIZON + 1), "the plan needs at least 1 year and at most 20"),
     (dict(time_limit=-1), "time_limit: -1: give a number of seconds above 0"),
     (dict(time_limit=math.nan), "time_limit: nan"),
     (dict(solver="gurobi"), "solver: 'gurobi' is not one of highs, cbc"),

@@ -127,7 +127,7 @@ def test_cli_unknown_scenario_is_bad_input(example_folder, capsys):
     ("x,wieght,c0,3,\n", "scenarios.csv:2:kind: 'wieght' must be one of limit, stream_limit, "
                          "stakeholder, weight, include, exclude, horizon (did you mean 'weight'?)"),
     ("x,horizon,,0,\n", "scenarios.csv:2:value: horizon '0' must be a whole number of years "
-                        "from 1 to 50"),
+                        "from 1 to 20"),
     ("x,horizon,,1.5,\n", "scenarios.csv:2:value: horizon '1.5' must be a whole number"),
     ("x,include,a01,3,\n", "scenarios.csv:2:value: leave value blank for include (found '3')"),
     ("x,include,zz,,\n", "scenarios.csv:2:target: unknown action 'zz'"),

@@ -37,7 +37,7 @@ from .errors import ModelError, Problem
 from .export import check_replaceable, folder_lock, model_source, write_bytes
 from .io import (LONGEST_CELL, LONGEST_NAME, ROW, escape_formula, parse_number, read_table,
                  unescape_formula)
-from .model import Model
+from .model import LONGEST_HORIZON, Model
 from .options import Options, run_options
 
 FILE = "scenarios.csv"  # in a model folder; the sheet 'scenarios' in an .xlsx workbook
@@ -47,7 +47,6 @@ KINDS = ("limit", "stream_limit", "stakeholder", "weight", "include", "exclude",
 AGREED, COMBINED = "agreed", "combined"
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_\-]*"
 LEFTOVER = re.compile(r"\.scenarios\.csv\.[0-9a-f]{8}\.tmp")  # a killed save's temporary file
-LONGEST_HORIZON = 50  # years, as settings.csv allows
 
 
 @dataclass(frozen=True)

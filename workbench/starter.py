@@ -179,7 +179,7 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "settings": {
         "setting": ("", "one of " + ", ".join(SETTINGS_DEFAULTS) + " (one row each)"),
-        "value": ("years for horizon_years", "horizon_years: the plan's length, 1 to 50 "
+        "value": ("years for horizon_years", "horizon_years: the plan's length, 1 to 20 "
                   "(default 1); aggregation: mean or median (default mean); title and "
                   "description: text shown at the top of notebooks and reports"),
     },
