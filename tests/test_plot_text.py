@@ -42,11 +42,14 @@ def dollar_model(tmp_path_factory) -> wb.Model:
     """The worked example with '$' in action, theme, criterion, group and portfolio names."""
     folder = tmp_path_factory.mktemp("dollars") / "model"
     shutil.copytree(EXAMPLE, folder)
+    replaced = dict.fromkeys((pattern for pattern, _ in DOLLAR_NAMES), 0)
     for path in folder.glob("*.csv"):
         text = path.read_text(encoding="utf-8")
         for pattern, name in DOLLAR_NAMES:
-            text = re.sub(pattern, lambda _: name, text)
+            text, count = re.subn(pattern, lambda _: name, text)
+            replaced[pattern] += count
         path.write_text(text, encoding="utf-8")
+    assert all(replaced.values()), f"the example no longer has: {replaced}"
     return wb.load(folder)
 
 
