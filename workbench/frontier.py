@@ -6,8 +6,10 @@ cost of some portfolio, so the walk solves at the top of the range, then just be
 of the portfolio it found, and so on down. Each solve lands on a new step, flat stretches cost
 nothing, and the table holds exactly the budgets where the best value steps up, each with the
 portfolio that buys it (where optima tie, the cheapest level is kept). `resolution` coarsens
-the walk for large models: steps closer together than that may be merged. `points=N` gives an
-even grid instead.
+the walk for large models: steps closer together than that may be merged. With actions that
+may be funded in part (min_share) the best value also rises smoothly between steps, as the
+share of an action grows with the budget, so the walk then samples the range every 1% unless
+`resolution` says otherwise. `points=N` gives an even grid instead.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from .errors import ModelError
 from .model import Model, PortfolioResult
 from .options import Options, run_options
 from .portfolio import optimise
+from .portfolio.formulation import minimum_shares
 from .portfolio.reoptimise import Reoptimiser
 from .portfolio.rules import action_values_for
 
@@ -30,6 +33,7 @@ COLUMNS = ["budget", "value", "standalone", "synergy", "critical_mass", "cost", 
 RELATIVE_STEP = 1e-6  # the walk's smallest step, as a share of the range (solver tolerance)
 PARALLEL_LEVELS = 2  # grid levels solved at once (a fixed number: ties break the same anywhere)
 MOST_POINTS = 1_000  # grid levels; each is a solve
+PARTIAL_STEPS = 100  # with actions funded in part, the walk's default steps over the range
 MOST_BUDGETS = 1_000
 
 
@@ -77,6 +81,8 @@ def frontier(model: Model, budgets: Iterable[float] | None = None, resource: str
         if resolution is not None and (not np.isfinite(resolution) or resolution < 0):
             raise ModelError(f"frontier: resolution={resolution!r} cannot be negative or "
                              "infinite")
+        if resolution is None and minimum_shares(model):
+            resolution = top / PARTIAL_STEPS  # value rises smoothly: sample it, do not trace it
         levels = None
     make_solver = _level_solver(model, resource, top, options)
     if levels is not None:
