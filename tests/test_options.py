@@ -134,3 +134,23 @@ def test_each_module_imports_alone(module):
 def test_the_package_has_modules_to_import():
     assert {"workbench.options", "workbench.portfolio.optimise"} <= set(_modules())
     assert importlib.import_module("workbench.options").Options is Options
+
+
+def test_each_rule_is_said_once_in_the_library():
+    """The found-statuses, the whole-horizon limits and the forced-action merge are defined in
+    one place each, and no module parses breach text (issue 10)."""
+    import re
+    from pathlib import Path
+
+    import workbench
+
+    sources = {path: path.read_text(encoding="utf-8")
+               for path in Path(workbench.__file__).parent.rglob("*.py")}
+
+    def places(pattern: str) -> list[str]:
+        return sorted(str(p.name) for p, text in sources.items() if re.search(pattern, text))
+
+    assert places(r'"optimal", "time_limit"') == ["model.py"]
+    assert places(r'resources\["year"\]\.isna\(\)|\.resources\[.*year.*isna') == []
+    assert places(r'kind"\] == "include"') == ["rules.py"]
+    assert places(r"breaches\[\d|\.startswith\(\(?\"(requires|include|theme_min|cost):") == []
