@@ -745,8 +745,8 @@ def stability(model: Model, table: pd.DataFrame) -> Findings:
 
 
 def tipping(model: Model, table: pd.DataFrame, top: int = 4) -> Findings:
-    """Tipping points: the decisions closest to flipping."""
-    if not len(table):
+    """Tipping points: the decisions closest to flipping (None or empty: no borderline)."""
+    if table is None or not len(table):
         return Findings("No borderline actions, so no decision is close to flipping.")
     close = table.reindex(table["change"].abs().sort_values().index).head(top)
     return Findings("Closest to flipping: " + listing(
