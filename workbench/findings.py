@@ -833,14 +833,19 @@ SHARE_COLUMNS = ("core_index", "share", "share_of_tipping", "minimum")
 
 
 def readable(table: pd.DataFrame | pd.Series, model: Model, *,
-             shares: Iterable[str] | bool = (),
+             shares: Iterable[str] | bool = (), amounts: Mapping[str, str] | None = None,
              digits: int = 1) -> pd.DataFrame:
     """A table as people read it: names for ids (actions, criteria, stakeholder groups),
     resource amounts with their units, thousands separators, shares as percentages, yes/no,
     blanks for missing numbers, and column headers in words. The numbers are only formatted,
-    never changed; a share column is one of SHARE_COLUMNS or `shares` (True: every column).
+    never changed; a share column is one of SHARE_COLUMNS or `shares` (True: every column);
+    `amounts` maps other columns to the resource whose unit they are in. A table with a column
+    of action ids and a range index is indexed by the actions' names.
     """
     frame = table.to_frame() if isinstance(table, pd.Series) else table.copy()
+    if "action" in frame.columns and isinstance(frame.index, pd.RangeIndex) \
+            and frame["action"].isin(model.actions.index).all():
+        frame = frame.set_index("action")
     share_columns = set(SHARE_COLUMNS) | (set(map(str, frame.columns)) if shares is True
                                           else set(shares))
     actions = {a: action_name(model, a) for a in model.actions.index}
@@ -848,6 +853,7 @@ def readable(table: pd.DataFrame | pd.Series, model: Model, *,
     groups = {g: stakeholder_name(model, g) for g in _stakeholders(model)}
     labels = {resource_label(model, r): r for r in model.resource_names}
     labels.update({r: r for r in model.resource_names})
+    labels.update(dict(amounts or {}))
     out = pd.DataFrame(index=frame.index)
     headers = {}
     for column in frame.columns:
@@ -861,7 +867,9 @@ def readable(table: pd.DataFrame | pd.Series, model: Model, *,
             resource = labels[key]
             out[column] = ["" if pd.isna(v) else format_amount(model, resource, float(v))
                            for v in values]
-            headers[column] = resource_label(model, resource)
+            headers[column] = (resource_label(model, resource) if key in model.resource_names
+                               or key == resource_label(model, resource) else
+                               f"{key.replace('_', ' ')} [{_unit_or_name(model, resource)}]")
         elif key in LIST_COLUMNS:
             out[column] = [", ".join(actions.get(a, a) for a in _split(v))
                            if isinstance(v, (str, tuple, list)) else "" for v in values]
@@ -970,3 +978,10 @@ def reference_results(model: Model) -> dict[str, PortfolioResult]:
 def current_limit(model: Model, resource: str | None = None) -> float | None:
     """The model's whole-plan limit of a resource (default the first), None if it has none."""
     return whole_horizon_limits(model).get(resource or model.resource_names[0])
+
+
+def _unit_or_name(model: Model, resource: str) -> str:
+    """'£' for money in pounds; the resource's name when resources.csv gives no unit."""
+    from .units import resource_unit
+
+    return resource_unit(model, resource) or resource_name(model, resource)

@@ -289,7 +289,7 @@ body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }
 .jp-RenderedHTMLCommon table, table.dataframe, table.provenance, table.summary {
   border-collapse: collapse; table-layout: auto; max-width: 100%; font-size: 0.85rem; }
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th, table.dataframe td, table.dataframe th {
-  white-space: normal; overflow-wrap: anywhere; vertical-align: top;
+  white-space: normal; overflow-wrap: break-word; vertical-align: top;
   padding: 0.2rem 0.5rem; max-width: 28rem; }
 .jp-RenderedHTMLCommon .wb-table td, .jp-RenderedHTMLCommon .wb-table th { text-align: left; }
 .jp-RenderedHTMLCommon .wb-table td.num, .jp-RenderedHTMLCommon .wb-table th.num {
