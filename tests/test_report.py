@@ -1,8 +1,8 @@
 """Reports for reviewers: executed with parameters, exported to HTML that works offline,
 reproducible, and never touching the notebooks or the model they were made from.
 
-To keep the cost down the report runs on two tiny notebooks made here (one kernel each);
-the offline browser check also runs on the dashboard notebook 06_what_if when it exists.
+To keep the cost down most tests run a report of two tiny notebooks made here (one kernel
+each); the reports of the real notebooks on other models are at the end (slow).
 """
 from __future__ import annotations
 
@@ -76,15 +76,14 @@ def tree_hashes(*folders: Path) -> list[str]:
 def made(tmp_path_factory):
     """One report made through the command line, with what it printed and the hashes."""
     base = tmp_path_factory.mktemp("report")
-    model = base / "model"
-    shutil.copytree(EXAMPLE, model)
+    model = generated(base / "model")
     notebooks = write_tiny_notebooks(base / "notebooks")
     before = tree_hashes(model, notebooks)
     (base / "home").mkdir()
     environment = {**os.environ, "HOME": str(base / "home")}
     done = subprocess.run(
         [sys.executable, "-m", "workbench.cli", "report", str(model), "--out", str(base / "out"),
-         "--notebooks", str(notebooks), "--seed", str(SEED)],
+         "--notebooks", str(notebooks), "--seed", str(SEED), "--samples", "20"],
         capture_output=True, text=True, timeout=600, env=environment, cwd=base)
     return {"base": base, "model": model, "notebooks": notebooks, "out": base / "out",
             "before": before, "after": tree_hashes(model, notebooks), "done": done}
@@ -97,9 +96,7 @@ def test_report_runs_every_numbered_notebook_quietly(made):
     assert done.stderr == ""  # no papermill 'unknown parameter' or kernel warnings
     names = sorted(p.name for p in out.iterdir())
     assert names == ["01_numbers.html", "01_numbers.ipynb", "02_model_only.html",
-                     "02_model_only.ipynb", "index.html", "widgets"]
-    assert (out / "widgets" / "embed-amd.js").is_file()
-    assert (out / "widgets" / "require.js").is_file()
+                     "02_model_only.ipynb", "index.html"]  # no widget renderer: no npm
 
 
 def test_parameters_go_only_to_notebooks_that_declare_them(made):
@@ -114,7 +111,7 @@ def test_parameters_go_only_to_notebooks_that_declare_them(made):
     model_only = nbformat.read(made["out"] / "02_model_only.ipynb", as_version=4)
     injected = [c for c in model_only.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected[0].source.strip().splitlines()[1:] == [f'model_dir = "{made["model"]}"']
-    assert "25 actions" in model_only.cells[-2].outputs[0]["text"]
+    assert f"{len(wb.load(made['model']).actions)} actions" in model_only.cells[-2].outputs[0]["text"]
     hashed = model_only.cells[-1].outputs[0]["data"]["text/plain"]
     seeded = subprocess.run([sys.executable, "-c", "print(hash('set order follows string "
                              "hashing'))"], env={**os.environ, "PYTHONHASHSEED": "0"},
@@ -135,13 +132,15 @@ def test_every_report_starts_with_its_provenance(made):
         "model files (SHA-256)": reporting.model_hash(made["model"]),
         "scenario": "none (the model as given)",
         "seed": str(SEED),
+        "robustness": reporting.robustness_words(20, SEED),
         "validation": reporting.validation_summary(model),
     }
     index = (made["out"] / "index.html").read_text()
     for name in ("01_numbers.ipynb", "02_model_only.ipynb"):
         executed = nbformat.read(made["out"] / name, as_version=4)
         first = executed.cells[0]
-        assert first.cell_type == "markdown" and first.source.startswith("## Provenance")
+        assert first.cell_type == "markdown"
+        assert first.source.startswith("<details class=\"provenance\"><summary>Provenance")
         page = (made["out"] / name.replace(".ipynb", ".html")).read_text()
         for key, value in expected.items():
             row = f"<tr><th>{key}</th><td>{value}</td></tr>"
@@ -150,12 +149,12 @@ def test_every_report_starts_with_its_provenance(made):
     assert versions["PuLP"] == __import__("pulp").__version__
     for label in ("workbench", "pandas", "PuLP", "highspy"):
         assert f"{label} {versions[label]}" in index
-    assert "valid: 25 actions, 7 criteria" in index
+    assert f"valid: {len(model.actions)} actions, {len(model.criteria)} criteria" in index
 
 
 def test_index_links_each_page_on_one_line(made):
     index = (made["out"] / "index.html").read_text()
-    links = [line for line in index.splitlines() if line.startswith("<li>")]
+    links = [line for line in index.splitlines() if line.startswith("<li><a href=")]
     assert links == ['<li><a href="01_numbers.html">01 Numbers, a slider and a chart</a></li>',
                      '<li><a href="02_model_only.html">02 The model only</a></li>']
 
@@ -189,7 +188,7 @@ def comparable_outputs(path: Path) -> list:
 
 
 def test_same_model_scenario_and_seed_give_identical_reports(made, tmp_path):
-    again = reporting.make_report(made["model"], tmp_path / "again", seed=SEED,
+    again = reporting.make_report(made["model"], tmp_path / "again", seed=SEED, samples=20,
                                   notebooks=made["notebooks"])
     for executed in again.notebooks:
         first = comparable_outputs(made["out"] / executed.name)
@@ -215,62 +214,118 @@ def test_a_different_seed_changes_the_numbers(made):
 # ---------------------------------------------------------------- offline HTML in a browser
 
 
-def open_offline(page_path: Path, selectors: list[str]) -> dict:
-    """Open a page in headless chromium with every non-file:// request blocked."""
+def open_offline(pages: list[Path], width: int = 1280) -> dict:
+    """Open each page in headless Chromium with every request other than file:// blocked;
+    return, per page, the requests that failed or were blocked, any text still 'Loading
+    widget', the tables (and output areas) wider than their box, and the page's text."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.is_file():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    blocked = []
-
-    def only_files(route):
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
+    found = {}
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--no-first-run", "--disable-sync"])
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 2000})
-            page.route("**/*", only_files)
-            page.goto(page_path.as_uri())
-            for selector in selectors:
-                page.wait_for_selector(selector, state="visible", timeout=30_000)
-            found = page.evaluate("""() => ({
-                sliders: document.querySelectorAll('.widget-slider').length,
-                readouts: Array.from(document.querySelectorAll('.widget-readout'),
-                                     e => e.textContent.trim()),
-                charts: Array.from(document.images).filter(
-                    i => i.src.startsWith('data:image/png') && i.complete && i.naturalWidth > 0
-                ).length,
-                text: document.body.innerText})""")
-            page.screenshot(path=str(page_path.parent.parent / f"{page_path.stem}.png"))
+            for path in pages:
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                blocked, failed = [], []
+                page.route("**/*", only_files(blocked))
+                page.on("requestfailed", failed_into(failed))
+                page.goto(path.as_uri(), wait_until="load")
+                page.wait_for_timeout(300)
+                result = page.evaluate("""() => {
+                    const wide = [];
+                    for (const e of document.querySelectorAll(
+                            'table, .jp-OutputArea-output, .jp-RenderedHTMLCommon')) {
+                        const box = e.parentElement;
+                        const style = getComputedStyle(e);
+                        if (e.scrollWidth > e.clientWidth + 1 && style.overflowX !== 'visible'
+                                && style.overflowX !== 'hidden')
+                            wide.push(e.tagName + '.' + e.className);
+                        if (e.tagName === 'TABLE' && e.getBoundingClientRect().right >
+                                document.documentElement.clientWidth + 1)
+                            wide.push('beyond the page: ' + e.className);
+                    }
+                    return {wide: wide,
+                            pageScrolls: document.documentElement.scrollWidth >
+                                document.documentElement.clientWidth + 1,
+                            images: Array.from(document.images).filter(
+                                i => !(i.complete && i.naturalWidth > 0)).length,
+                            text: document.body.innerText};
+                }""")
+                found[path.name] = {**result, "blocked": blocked, "failed": failed}
+                page.close()
         finally:
             browser.close()
-    return {**found, "blocked": blocked}
+    return found
 
 
-def test_exported_page_draws_widgets_and_charts_offline(made):
-    found = open_offline(made["out"] / "01_numbers.html", [".widget-slider .noUi-handle"])
-    assert found["blocked"] == []  # nothing asked of the network at all
-    assert found["sliders"] == 1
-    assert found["readouts"] == [str(SEED + 40)]  # drawn from the state saved by the kernel
-    assert found["charts"] == 1
-    assert "Provenance" in found["text"]
+def only_files(blocked: list):
+    """A route handler that lets file:// through and aborts (and notes) anything else."""
+    def handle(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+    return handle
+
+
+def failed_into(failed: list):
+    def note(request):
+        failed.append(request.url)
+    return note
+
+
+def assert_reads_offline(found: dict) -> None:
+    for name, page in found.items():
+        assert page["blocked"] == [] and page["failed"] == [], name  # nothing asked of a network
+        assert "Loading widget" not in page["text"], name
+        assert page["wide"] == [] and not page["pageScrolls"], (name, page["wide"])
+        assert page["images"] == 0, name  # every chart drawn
+
+
+def test_exported_pages_read_offline_without_code(made):
+    pages = [made["out"] / "index.html", made["out"] / "01_numbers.html",
+             made["out"] / "02_model_only.html"]
+    found = open_offline(pages)
+    assert_reads_offline(found)
+    numbers = found["01_numbers.html"]
+    assert "Provenance" in numbers["text"]
+    assert "model = wb.load" not in numbers["text"]  # code hidden for reviewers
+    assert "model_dir" not in (made["out"] / "01_numbers.html").read_text()  # no parameters
+    assert "Executive summary" in found["index.html"]["text"]
+
+
+def test_show_code_keeps_the_code_but_never_the_parameters(made, tmp_path):
+    report = reporting.make_report(made["model"], tmp_path / "code", seed=SEED, samples=20,
+                                   notebooks=[made["notebooks"] / "02_model_only.ipynb"],
+                                   show_code=True, summary=False)
+    page = report.pages[0].read_text()
+    assert "print(len(wb.load(model_dir).actions)" in html_text(page)
+    assert 'model_dir = "' not in html_text(page)
+
+
+def html_text(page: str) -> str:
+    import html as html_module
+    import re as re_module
+
+    return html_module.unescape(re_module.sub(r"<[^>]+>", "", page))
 
 
 @pytest.mark.skipif(not (ROOT / "notebooks" / "06_what_if.ipynb").is_file(),
                     reason="the dashboard notebook 06_what_if.ipynb is not written yet")
-def test_dashboard_report_draws_offline(example_folder, tmp_path):
-    report = reporting.make_report(example_folder, tmp_path / "out",
+def test_the_dashboard_is_a_labelled_snapshot_offline(tmp_path):
+    report = reporting.make_report(generated(tmp_path / "model"), tmp_path / "out", samples=20,
+                                   summary=False,
                                    notebooks=[ROOT / "notebooks" / "06_what_if.ipynb"])
-    found = open_offline(report.pages[0], [".widget-slider", "img[src^='data:image/png']"])
-    assert found["blocked"] == []
-    assert found["sliders"] >= 1
-    assert found["charts"] >= 1
+    page = report.pages[0].read_text()
+    assert "Snapshot of the what-if dashboard" in page
+    assert "widget-slider" not in page and "application/vnd.jupyter.widget" not in page
+    found = open_offline([report.pages[0]])
+    assert_reads_offline(found)
+    assert "The efficient frontier" in found[report.pages[0].name]["text"]
 
 
 # ---------------------------------------------------------------- refusals and faults
@@ -323,19 +378,20 @@ def test_no_numbered_notebooks_is_a_clear_error(example_folder, tmp_path, capsys
                                        f"([0-9][0-9]_*.ipynb) in {tmp_path / 'empty'}\n")
 
 
-def test_without_npm_the_renderer_cannot_be_fetched(example_folder, tmp_path, monkeypatch,
-                                                    capsys):
-    monkeypatch.setenv(reporting.CACHE_VARIABLE, str(tmp_path / "empty_cache"))
-    monkeypatch.setattr(reporting.shutil, "which", lambda name: None)
-    with pytest.raises(reporting.ReportError, match=r"fetched once with npm, and npm was not "
-                       r"found: install Node\.js with npm"):
-        reporting.widget_renderer()
+def test_a_notebook_that_fails_puts_its_reason_on_the_command_line(example_folder, tmp_path,
+                                                                   capsys):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    nbformat.write(notebook([new_markdown_cell("# Asks for a missing portfolio"),
+                             new_code_cell("import workbench as wb\n"
+                                           "wb.load(model_dir).reference_portfolio('nope')")],
+                            'model_dir = "."'), broken / "01_nope.ipynb")
     code = main(["report", str(example_folder), "--out", str(tmp_path / "out"),
-                 "--notebooks", str(write_tiny_notebooks(tmp_path / "nb"))])
+                 "--notebooks", str(broken), "--samples", "5"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.splitlines()) == 1
-    assert err.startswith("workbench: the offline HTML needs the Jupyter widget renderer")
-    assert not (tmp_path / "out").exists()
+    assert "01_nope.ipynb: cell 4 raised ModelError: 1 problem in the model:" in err
+    assert "no reference portfolio named 'nope'" in err  # the reason, not only the count
 
 
 def test_a_failing_notebook_keeps_the_last_good_report(made, tmp_path):
@@ -346,7 +402,7 @@ def test_a_failing_notebook_keeps_the_last_good_report(made, tmp_path):
     broken.mkdir()
     nbformat.write(notebook([new_markdown_cell("# Broken"), new_code_cell("1 / 0")],
                             'model_dir = "."'), broken / "01_numbers.ipynb")
-    with pytest.raises(reporting.ReportError, match=r"^01_numbers\.ipynb: cell 3 raised "
+    with pytest.raises(reporting.ReportError, match=r"^01_numbers\.ipynb: cell 4 raised "
                        r"ZeroDivisionError: division by zero \(executed copy with the "
                        r"traceback: .*01_numbers\.failed\.ipynb\)$"):
         reporting.make_report(made["model"], out, notebooks=broken)
@@ -361,3 +417,141 @@ def test_provenance_values_are_escaped_in_html():
     table = reporting.provenance_table({"scenario": "<script>alert('x')</script> & co"})
     assert "<script>" not in table
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in table
+
+
+# ---------------------------------------------------------------- the real notebooks, any model
+
+
+REQUIRED = ("actions", "resources", "criteria", "scores")
+
+
+def only_required_files(folder: Path) -> Path:
+    """A generated model of the required files alone: one stakeholder group, no interactions,
+    no reference portfolio, no ranges, a one-year plan, no scenarios."""
+    from workbench.examples import random_tables
+
+    tables = random_tables(7, seed=5, stakeholders=1, n_requires=0, n_excludes=0)
+    folder.mkdir()
+    for name in REQUIRED:
+        tables[name].to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def generated(folder: Path) -> Path:
+    """A generated model with every optional table: groups, a reference portfolio, a
+    two-year scenario."""
+    import pandas as pd
+    from workbench.examples import random_tables
+
+    tables = random_tables(10, seed=7, stakeholders=3)
+    tables["portfolios"] = pd.DataFrame({"portfolio": "committee picks",
+                                         "action": ["a01", "a03", "a05", "a07"]})
+    tables["settings"] = pd.DataFrame({"setting": ["title"], "value": ["Generated model"]})
+    wb.save(wb.from_tables(tables), folder)
+    (folder / "scenarios.csv").write_text("scenario,kind,target,value,note\n"
+                                          "two_years,horizon,,2,\n")
+    return folder
+
+
+def renamed_example(folder: Path) -> Path:
+    """The worked example with other ids, names, limits and scores: same shape, other model."""
+    import csv
+    import re
+
+    shutil.copytree(EXAMPLE, folder)
+    model = wb.load(EXAMPLE)
+    ids = {old: f"scheme_{k:02d}" for k, old in enumerate(model.actions.index)}
+    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, sorted(
+        ids, key=len, reverse=True))) + r")(?![A-Za-z0-9_])")
+    for path in folder.glob("*.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        header = rows[0]
+        for row in rows[1:]:
+            for index, column in enumerate(header):
+                cell = pattern.sub(lambda m: ids[m.group(1)], row[index])
+                if column in ("description", "evidence", "note", "indicator"):
+                    cell = ""
+                if path.name == "actions.csv" and column == "name":
+                    cell = f"Scheme number {row[0].removeprefix('scheme_')}"
+                if path.name == "resources.csv" and column == "limit" and cell:
+                    cell = str(round(float(cell) * 1.37, 2))
+                if path.name == "scores.csv" and column in ("score", "low", "high") and cell:
+                    cell = str(min(10.0, round(float(cell) * 0.9 + 0.7, 2)))
+                if path.name == "settings.csv" and row[0] in ("title", "description") \
+                        and column == "value":
+                    cell = "Harbour renewal" if row[0] == "title" else "Another place."
+                if path.name == "portfolios.csv" and column == "portfolio":
+                    cell = "steering group"
+                row[index] = cell
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+    return folder
+
+
+def example_figures_and_names() -> list[str]:
+    model = wb.load(EXAMPLE)
+    best = wb.optimise(model)
+    from workbench.units import format_amount
+
+    texts = [f"{best.value['total']:,.1f}", f"{best.value['standalone']:,.1f}"]
+    texts += [format_amount(model, r, a) for r, a in best.cost.items() if a >= 100]
+    texts += [format_amount(model, r, limit) for r, limit in
+              wb.findings.whole_horizon_limits(model).items()]
+    texts += list(model.actions.index) + [str(n) for n in model.actions["name"]]
+    texts += ["roundtable", model.settings["title"]]
+    return texts
+
+
+@pytest.fixture(scope="module")
+def other_reports(tmp_path_factory):
+    base = tmp_path_factory.mktemp("any_model")
+    made = {}
+    for name, build in (("required", only_required_files), ("generated", generated),
+                        ("renamed", renamed_example)):
+        folder = build(base / name)
+        made[name] = (folder, reporting.make_report(folder, base / f"{name}_report", seed=1,
+                                                    samples=20))
+    return made
+
+
+def page_texts(report) -> dict[str, str]:
+    return {page.name: html_text(page.read_text()) for page in (report.index, *report.pages)}
+
+
+def test_a_model_of_the_required_files_alone_makes_a_report(other_reports):
+    folder, report = other_reports["required"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.csv" for n in REQUIRED)
+    assert len(report.pages) == len(reporting.find_notebooks())
+    texts = page_texts(report)
+    joined = "\n".join(texts.values())
+    for need in ("portfolios", "stakeholders", "multi_year"):
+        assert str(wb.findings.missing(wb.load(folder), need)).replace("*", "") in joined
+    assert "Traceback" not in joined and "Error" not in joined
+
+
+@pytest.mark.parametrize("which", ["required", "generated", "renamed"])
+def test_the_summary_figures_equal_the_library_results(other_reports, which):
+    folder, report = other_reports[which]
+    model = wb.load(folder)
+    best = wb.optimise(model)
+    summary = page_texts(report)["index.html"]
+    assert f"worth {best.value['total']:,.1f} value points" in summary
+    for resource, used in best.cost.items():
+        assert wb.findings.format_amount(model, resource, used) in summary
+    assert all(wb.findings.action_name(model, a) in summary for a in best.selected)
+    draws = wb.robustness(model, samples=20, seed=1, progress=False)
+    assert str(wb.findings.core(model, draws)).split("\n")[0] in summary
+
+
+@pytest.mark.parametrize("which", ["generated", "renamed"])
+def test_no_page_of_another_model_speaks_of_the_example(other_reports, which):
+    _, report = other_reports[which]
+    for page, text in page_texts(report).items():
+        for leftover in example_figures_and_names():
+            assert leftover not in text, f"{page} of the {which} model says {leftover!r}"
+
+
+def test_every_page_of_every_report_reads_offline(other_reports):
+    for _, report in other_reports.values():
+        assert_reads_offline(open_offline([report.index, *report.pages]))
