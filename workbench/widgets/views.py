@@ -302,7 +302,7 @@ def portfolio_html(table: pd.DataFrame, model: Model, horizon: int, last: bool =
                     + "".join(cells_row) + "</tr>")
     caption = ("value: standalone value points under the weights in force; amounts: set-up "
                "plus one year's running amount")
-    warning = ('<div class="wb-problems wb-last-portfolio">No portfolio fits the settings '
+    warning = ('<div class="wb-problems wb-last-portfolio">Not a portfolio for the settings '
                'asked for: this is the last portfolio that fitted.</div>' if last else "")
     return (f'{warning}<table class="wb-table wb-portfolio" data-selected="{_e(selected)}">'
             f"<thead><tr>{cells}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -472,10 +472,7 @@ def frontier_html(picture: _Picture | None, view: FrontierView, model: Model) ->
         top = 100 * (1 - picture.bottom - picture.height)
         marker = (f"<div class='wb-budget-marker' data-budget='{budget!r}' "
                   f"style='position:absolute;left:{left:.2f}%;top:{top:.2f}%;"
-                  f"height:{100 * picture.height:.2f}%;border-left:2px dashed #d62728'></div>"
-                  f"<div style='position:absolute;left:{left:.2f}%;top:{top:.2f}%;"
-                  "font-size:11px;color:#d62728;padding-left:4px'>now: "
-                  f"{_e(format_amount(model, view.resource, budget))}</div>")
+                  f"height:{100 * picture.height:.2f}%;border-left:2px dashed #d62728'></div>")
     stale = "" if view.current else (
         "<div class='wb-muted'>Updating the frontier for the new settings…</div>")
     width = FRONTIER_SIZE[0] * PIXELS_PER_INCH
@@ -484,5 +481,7 @@ def frontier_html(picture: _Picture | None, view: FrontierView, model: Model) ->
             f"alt='efficient frontier'/>{marker}</div>"
             "<div class='wb-muted'><span style='color:#1565c0'>Blue steps</span>: the most "
             "value each limit buys; <span style='color:#ef6c00'>&#9650;</span>: a "
-            "critical-mass cluster becomes affordable (named there); red line: the limit "
-            f"now.</div>{stale}")
+            "critical-mass cluster becomes affordable (named there)"
+            + (f"; <span style='color:#d62728'>red dashed line</span>: the limit now, "
+               f"{_e(format_amount(model, view.resource, budget))}" if marker else "")
+            + f".</div>{stale}")
