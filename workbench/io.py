@@ -45,9 +45,11 @@ from .model import (
     DIRECTIONS,
     INTERACTION_KINDS,
     LONGEST_HORIZON,
+    PROGRESS_STATUSES,
     SCHEMAS,
     SETTINGS_DEFAULTS,
     SETUP_SUFFIX,
+    STOP_SUFFIX,
     Model,
     TableSchema,
 )
@@ -908,6 +910,10 @@ def _validate_actions(table, resources, label, report):
                        f"{resource!r}, so each action needs its amount per year")
         _numbers(table, resource, label, report, required=True, minimum=0)
         _numbers(table, resource + SETUP_SUFFIX, label, report, minimum=0, default=0.0)
+        if resource + STOP_SUFFIX in table:  # optional: what stopping early costs
+            _numbers(table, resource + STOP_SUFFIX, label, report, minimum=0, default=0.0)
+    if "indicator_target" in table:
+        _numbers(table, "indicator_target", label, report)
     for column in ("theme", "lead"):
         for row, value in zip(table.rows, table[column]):
             if value == "":
@@ -963,6 +969,44 @@ def _validate_profiles(table, actions, resources, label, report):
                        f"{LONGEST_HORIZON} years")
     _check_unique(table, ("action", "resource", "year"), "action, resource and year", label,
                   report)
+
+
+def _validate_progress(table, actions, horizon, label, report):
+    """action, year of the plan, status (started, running or stopped), spent [the first
+    resource's unit], indicator_value [the indicator's unit], note: one row per action and year,
+    a started row before any other of the action's rows, nothing after a stopped row."""
+    _numbers(table, "year", label, report, required=True, minimum=1, integer=True)
+    _numbers(table, "spent", label, report, minimum=0)
+    _numbers(table, "indicator_value", label, report)
+    _check_known(table, "action", _ids(actions["id"]), "action", label, report)
+    table.set("status", [status.lower() for status in table["status"]])
+    for row, status, year in zip(table.rows, table["status"], table["year"]):
+        if status not in PROGRESS_STATUSES:
+            report.add(label, row, "status", f"{status!r} must be one of "
+                       f"{', '.join(PROGRESS_STATUSES)}")
+        if year > horizon:
+            report.add(label, row, "year", f"{year:g} is beyond the plan's {horizon} years "
+                       "(settings.csv horizon_years): years count as in the plan, from 1")
+    _check_unique(table, ("action", "year"), "action and year", label, report)
+    rows: dict[str, list[tuple[float, str, int]]] = {}
+    for row, action, year, status in zip(table.rows, table["action"], table["year"],
+                                         table["status"]):
+        if year == year and status in PROGRESS_STATUSES:
+            rows.setdefault(action, []).append((year, status, row))
+    for action, history in rows.items():
+        history.sort()
+        first_year, first_status, first_row = history[0]
+        if first_status != "started":
+            report.add(label, first_row, "status", f"{action!r} is {first_status} in year "
+                       f"{first_year:g} but has no earlier 'started' row: add the year it started")
+        for year, status, row in history[1:]:
+            if status == "started":
+                report.add(label, row, "status", f"{action!r} started again in year {year:g}: "
+                           f"it started in year {first_year:g} (write running or stopped)")
+        stops = [(year, row) for year, status, row in history if status == "stopped"]
+        for year, row in ((y, r) for y, s, r in history if stops and y > stops[0][0]):
+            report.add(label, row, "year", f"{action!r} has a row for year {year:g} after it "
+                       f"stopped in year {stops[0][0]:g}: remove it")
 
 
 def _validate_criteria(table, label, report):
@@ -1384,6 +1428,8 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
     _validate_funding(funding, actions, resource_names, labels["funding"], report)
     _validate_portfolios(tables["portfolios"], actions, labels["portfolios"], report)
     _validate_profiles(tables["profiles"], actions, resource_names, labels["profiles"], report)
+    _validate_progress(tables["progress"], actions, int(settings["horizon_years"]),
+                       labels["progress"], report)
     _validate_weights(tables["weights"], criteria,
                       known_stakeholders or _ids(scores["stakeholder"]), labels["weights"], report)
     report.raise_if_any()
@@ -1404,6 +1450,8 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
         settings=settings,
         source=source,
         profiles=tables["profiles"].frame(["action", "resource", "year", "amount"]),
+        progress=tables["progress"].frame(["action", "year", "status", "spent",
+                                           "indicator_value", "note"]),
     )
 
 

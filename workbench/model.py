@@ -35,8 +35,8 @@ SCHEMAS: dict[str, TableSchema] = {
             "actions",
             required=("id", "name", "theme", "lead", "indicator"),
             optional=("duration_years", "earliest_start", "min_share", "option_of",
-                      "description", "evidence"),
-            numeric=("duration_years", "earliest_start", "min_share"),
+                      "indicator_target", "description", "evidence"),
+            numeric=("duration_years", "earliest_start", "min_share", "indicator_target"),
             key=("id",),
         ),
         TableSchema(
@@ -110,6 +110,14 @@ SCHEMAS: dict[str, TableSchema] = {
             key=("action", "resource", "year"),
         ),
         TableSchema(
+            "progress",
+            required=("action", "year", "status"),
+            optional=("spent", "indicator_value", "note"),
+            numeric=("year", "spent", "indicator_value"),
+            required_file=False,
+            key=("action", "year"),
+        ),
+        TableSchema(
             "settings",
             required=("setting", "value"),
             required_file=False,
@@ -124,6 +132,8 @@ DIRECTIONS = ("higher", "lower")
 SETTINGS_DEFAULTS = {"horizon_years": 1, "aggregation": "mean",
                      "title": "", "description": ""}  # title, description: shown on reports
 SETUP_SUFFIX = "_setup"
+STOP_SUFFIX = "_stop"  # actions.csv `<resource>_stop`: paid once in the year an action stops early
+PROGRESS_STATUSES = ("started", "running", "stopped")  # progress.csv `status`
 LONGEST_HORIZON = 20  # years a plan may cover (settings.csv, options, scenarios, profiles):
 # the worked example plans 10 years in about half a minute and 20 in about three minutes
 FOUND_STATUSES = ("optimal", "time_limit")  # the optimiser's statuses that come with a portfolio
@@ -159,6 +169,10 @@ class Model:
     # action, resource, year (of the action's life, from 1), amount: replaces the running amount
     profiles: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["action", "resource", "year", "amount"]))
+    # action, year (of the plan), status, spent [first resource's unit], indicator_value, note:
+    # what a review knows of the years gone by (progress.csv)
+    progress: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["action", "year", "status", "spent", "indicator_value", "note"]))
 
     @property
     def resource_names(self) -> list[str]:
