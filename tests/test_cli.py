@@ -45,7 +45,7 @@ def break_a_cost(folder: Path) -> None:
 def test_validate(capsys):
     code, out, err = run(capsys, "validate", EXAMPLE)
     assert (code, err) == (0, "")
-    assert out.startswith(f"{EXAMPLE}: valid. actions 25, criteria 7")
+    assert out.startswith(f"{EXAMPLE}: valid. actions 27, criteria 7")
 
 
 def test_validate_json(capsys):
@@ -54,14 +54,14 @@ def test_validate_json(capsys):
     assert code == 0
     assert summary["valid"] is True
     assert (summary["actions"], summary["criteria"], summary["resources"]) == (
-        25, 7, ["cost", "staff_fte"])
+        27, 7, ["cost", "staff_fte"])
 
 
 def test_score_json(capsys):
     code, out, _ = run(capsys, "score", EXAMPLE, "--json")
     rows = json.loads(out)
     assert code == 0
-    assert len(rows) == 25
+    assert len(rows) == 27
     assert {"action", "name", "theme", "value"} <= set(rows[0])
     values = [row["value"] for row in rows]
     assert values == sorted(values, reverse=True)
