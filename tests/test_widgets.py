@@ -458,6 +458,15 @@ def test_no_portfolio_fits_says_so_first_with_reasons_and_the_last_one_labelled(
     dashboard.limit_sliders["cost"].value = 680000
     assert "No portfolio" not in text(dashboard.headline_view)
     assert "last portfolio" not in text(dashboard.portfolio_view)
+    stream = model.funding["stream"].iloc[0]
+    dashboard.stream_sliders[stream].value = 0
+    dashboard.limit_sliders["cost"].value = 1000
+    head = text(dashboard.headline_view)
+    assert head.startswith("No portfolio fits")
+    description, own = model.funding[["description", "limit"]].iloc[0]
+    assert (f"You asked for: Money at most £1,000 (the model's limit: £680,000); the funding "
+            f"stream \u201c{description}\u201d at most £0 (the model's limit: £{own:,.0f}); "
+            f"forced in: {cafe}." in head)
 
 
 def test_a_new_horizon_scales_the_limits_and_says_what_changed(example_folder, no_slow_views):

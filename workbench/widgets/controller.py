@@ -266,6 +266,8 @@ class WhatIf:
         common = {
             "problems": self.problems, "infeasible": self.infeasible,
             "requested": {"limits": {r: self.limit(r) for r in self.model.resource_names},
+                          "streams": {stream: (limit, self.model_stream_limit(stream))
+                                      for stream, limit in requested.stream_limits.items()},
                           "include": list(requested.include),
                           "exclude": list(requested.exclude),
                           "horizon": self.horizon()},

@@ -238,6 +238,12 @@ def _asked_for(head: dict, model: Model) -> str:
             parts.append(f"{_name(model, resource)} at most "
                          f"{_amount(model, resource, limit)} (the model's limit: "
                          f"{_amount(model, resource, own)})")
+    resource_of = dict(zip(model.funding["stream"], model.funding["resource"]))
+    for stream, (limit, own) in asked.get("streams", {}).items():
+        resource = resource_of.get(stream, model.resource_names[0])
+        parts.append(f"the funding stream \u201c{stream_label(model, stream)}\u201d at most "
+                     f"{_amount(model, resource, limit)} (the model's limit: "
+                     f"{_amount(model, resource, own)})")
     if asked["include"]:
         parts.append("forced in: " + action_names(model, asked["include"]))
     if asked["exclude"]:
