@@ -49,6 +49,8 @@ TABLE_PURPOSE = {
     "weights": "each stakeholder group's own criterion weights",
     "profiles": "an amount for a particular year of an action's life (a build year, tapering "
                 "costs)",
+    "progress": "what happened so far, for a review: which actions started, stopped, what "
+                "they spent and how their indicators moved (one row per action and year)",
     "scenarios": "saved what-if settings (limits, weights, forced actions, horizon)",
     "settings": "model-wide settings",
 }
@@ -80,6 +82,8 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
                       "at most one is funded"),
         "description": ("", "what is done, in a sentence or two"),
         "evidence": ("", "where the scores and amounts come from"),
+        "indicator_target": ("the indicator's own unit", "the value of the indicator that "
+                             "counts as on track at a review (progress.csv)"),
     },
     "resources": {
         "resource": ("", "the resource's id; actions.csv has a column of this name"),
@@ -176,6 +180,15 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "value": ("the resource's unit, relative weight or years", "the new limit, weight or "
                   "horizon; blank for stakeholder, include and exclude"),
         "note": ("", "why, in words"),
+    },
+    "progress": {
+        "action": ("", "an action id"),
+        "year": ("year of the plan, from 1", "the year this row reports on"),
+        "status": ("", "started (its first year), running or stopped (it ran no more from "
+                   "this year)"),
+        "spent": ("the first resource's unit", "what the action spent that year"),
+        "indicator_value": ("the indicator's own unit", "the indicator's value that year"),
+        "note": ("", "anything a reviewer should know, in words"),
     },
     "settings": {
         "setting": ("", "one of " + ", ".join(SETTINGS_DEFAULTS) + " (one row each)"),
