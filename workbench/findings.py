@@ -315,6 +315,8 @@ def _cluster_sentence(model: Model, result: PortfolioResult) -> str:
         text = (f"It reaches {len(reached)} of the "
                 f"{count(len(table), 'critical-mass cluster')} ("
                 f"{listing(reached['cluster'], None)}: {points(reached['earned'].sum())})")
+    elif len(table) == 1:
+        text = "It does not reach the model's critical-mass cluster"
     else:
         text = f"It reaches none of the {count(len(table), 'critical-mass cluster')}"
     if len(missed):
