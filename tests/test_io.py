@@ -668,7 +668,8 @@ def test_from_tables_reports_like_files():
     assert only_problem(tables(actions=actions)) == "actions.csv:2:cost: 'x' is not a number"
     assert only_problem({"action": pd.DataFrame()}) == (
         "action: unknown table (known: actions, resources, criteria, scores, interactions, "
-        "constraints, funding, portfolios, stakeholders, weights, profiles, settings)")
+        "constraints, funding, portfolios, stakeholders, weights, profiles, progress, "
+            "settings)")
     assert only_problem({"actions": [1, 2]}) == (
         "actions.csv: must be a pandas DataFrame, not list")
 
