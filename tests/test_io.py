@@ -669,7 +669,7 @@ def test_from_tables_reports_like_files():
     assert only_problem({"action": pd.DataFrame()}) == (
         "action: unknown table (known: actions, resources, criteria, scores, interactions, "
         "constraints, funding, portfolios, stakeholders, weights, profiles, progress, "
-            "settings)")
+        "settings)")
     assert only_problem({"actions": [1, 2]}) == (
         "actions.csv: must be a pandas DataFrame, not list")
 

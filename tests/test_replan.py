@@ -426,3 +426,34 @@ def test_stop_and_target_columns_must_be_numbers():
         wb.from_tables(tables)
     assert "actions.csv:3:cost_stop: 'x' is not a number" in str(caught.value)
     assert "actions.csv:4:indicator_target: 'lots' is not a number" in str(caught.value)
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_command_line_replan_prints_writes_and_refuses(tmp_path, capsys):
+    from workbench.cli import main
+
+    folder = "data/mental_health_strategy"
+    out = tmp_path / "review.xlsx"
+    assert main(["replan", folder, "--from-year", "2", "--scenario", "three_year_plan",
+                 "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "The re-plan from year 2 (2 years left): continue" in text
+    assert f"review written to {out}" in text
+    import openpyxl
+    assert openpyxl.load_workbook(out).sheetnames == ["Accountability", "Re-plan"]
+    assert main(["replan", folder, "--from-year", "2", "--scenario", "three_year_plan",
+                 "--json"]) == 0
+    import json
+    data = json.loads(capsys.readouterr().out, parse_constant=lambda c: 1 / 0)
+    model, options = wb.apply_scenario(wb.load(folder), "three_year_plan")
+    again = replan(model, options, from_year=2)
+    assert data["value_remaining_years"] == pytest.approx(again.value, abs=1e-6)
+    assert [r["decision"] for r in data["decisions"]] == list(again.decisions["decision"])
+    assert main(["replan", folder, "--from-year", "4", "--scenario", "three_year_plan"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "workbench: --from-year: 4 must be a whole year of the plan, from 1 to 3")
+    assert main(["replan", folder, "--from-year", "2", "--scenario", "three_year_plan",
+                 "--out", str(out)]) != 0  # exists, no --overwrite
+    assert "exists" in capsys.readouterr().err

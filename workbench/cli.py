@@ -282,6 +282,38 @@ def cmd_plan(args) -> int:
     return EXIT_OK
 
 
+def cmd_replan(args) -> int:
+    """Re-plan years --from-year..T from progress.csv; with the accountability view."""
+    from .replan import replan
+    from .review import accountability, review_findings, write_review
+
+    model, options = _run(args, load(args.model))
+    try:
+        replanned = replan(model, options, from_year=args.from_year)
+    except ModelError as error:  # the command line's name for the argument
+        raise ModelError([Problem("--from-year" if p.file == "from_year" else p.file, p.row,
+                                  p.column, p.message) for p in error.problems]) from None
+    plan = optimise(model, options, explain=False)  # the plan as agreed, for spend and timing
+    table = accountability(model, replanned, plan if plan.found else None)
+    path = None
+    if args.out and replanned.found:
+        path = write_review(model, replanned, table, args.out, overwrite=args.overwrite)
+    if args.json:
+        _print_json({**replanned.to_dict(), "accountability": table.to_dict(orient="records"),
+                     "out": str(path) if path else None})
+    else:
+        print(str(review_findings(model, table, replanned)).replace("**", ""))
+        print()
+        shown = replanned.decisions[["action", "lead", "before", "decision", "years"]]
+        print(_aligned(shown.rename(columns={"years": "runs in (plan years)"}),
+                       left=("action", "lead", "before", "decision")))
+        if path:
+            print(f"\nreview written to {path}")
+    if not replanned.found:
+        return _no_portfolio(replanned.result, "; no review written" if args.out else "")
+    return EXIT_OK
+
+
 def cmd_frontier(args) -> int:
     from .frontier import frontier
 
@@ -467,6 +499,19 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--scenario", default=None, metavar="NAME",
                       help="apply a scenario of the model's scenarios.csv first")
     plan.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    again = command("replan", cmd_replan, "review progress (progress.csv) and re-plan the "
+                    "remaining years: continue, stop or start each action")
+    again.add_argument("--from-year", type=int, required=True, metavar="K",
+                       help="the first year to re-plan; years before it are as progress.csv "
+                            "says")
+    again.add_argument("--out", default=None, metavar="FILE",
+                       help="write the review: review.xlsx (accountability and re-plan sheets) "
+                            "or review.csv")
+    again.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    again.add_argument("--limit", action="append", metavar="RES=AMOUNT",
+                       help="replace a resource's whole-plan limit (repeatable)")
+    again.add_argument("--scenario", default=None, metavar="NAME",
+                       help="apply a scenario of the model's scenarios.csv first")
     front = command("frontier", cmd_frontier, "the best value at each budget level of one "
                     "resource, with the portfolio at each and where critical mass pays")
     front.add_argument("--points", type=int, default=None, metavar="N",

@@ -180,7 +180,9 @@ def remaining_model(model: Model, options: Options | None = None, /, *, from_yea
     if isinstance(from_year, bool) or not isinstance(from_year, int) or not (
             1 <= from_year <= horizon):
         raise ModelError(Problem("from_year", None, None, f"{from_year!r} must be a whole year "
-                                 f"of the plan, from 1 to {horizon}"))
+                                 f"of the plan, from 1 to {horizon} (the plan's length: "
+                                 "horizon_years in settings.csv, a scenario's horizon or the "
+                                 "horizon option)"))
     past = history(model, from_year, horizon)
     shift = from_year - 1
     sub_horizon = horizon - shift

@@ -165,3 +165,67 @@ def review_findings(model: Model, table: pd.DataFrame, replanned: ReplanResult) 
         lines.append(f"**No plan for the years from {replanned.from_year}** keeps every limit "
                      f"and rule: {listing(replanned.result.reasons, None)}")
     return Findings("\n\n".join(lines))
+
+
+def review_sheets(model: Model, replanned: ReplanResult, table: pd.DataFrame
+                  ) -> dict[str, pd.DataFrame]:
+    """The review as tables with headers in words and units, one per sheet of a workbook:
+    'Accountability' (the table of `accountability`) and 'Re-plan' (each action's
+    decision). The action plan workbook's accountability sheet can take the first as it is."""
+    from .units import resource_name, resource_unit
+
+    resource = model.resource_names[0]
+    unit = resource_unit(model, resource) or resource_name(model, resource)
+    year = replanned.from_year
+    accountable = table.rename(columns={
+        "lead": "Lead", "action": "Action id", "name": "Action", "indicator": "Indicator",
+        "indicator_target": "Target [the indicator's unit]",
+        "indicator_value": f"Latest value before year {year} [the indicator's unit]",
+        "indicator_status": "Against target", "planned": f"Planned before year {year} [{unit}]",
+        "spent": f"Spent before year {year} [{unit}]", "spend_status": "Spend against plan",
+        "recommendation": "Re-plan recommends"})
+    decided = replanned.decisions.rename(columns={
+        "action": "Action id", "name": "Action", "lead": "Lead", "theme": "Theme",
+        "indicator": "Indicator", "indicator_target": "Target [the indicator's unit]",
+        "indicator_value": f"Latest value before year {year} [the indicator's unit]",
+        "before": f"Before year {year}", "decision": "Decision",
+        "start_year": "Start year [plan year]", "years": "Runs in [plan years]"})
+    return {"Accountability": accountable, "Re-plan": decided}
+
+
+def write_review(model: Model, replanned: ReplanResult, table: pd.DataFrame, path,
+                 overwrite: bool = False):
+    """Write the review: .xlsx (sheets 'Accountability' and 'Re-plan') or .csv (the
+    accountability table). Text that a spreadsheet would run as a formula is escaped; the
+    file is written whole to a temporary name, then moved into place. Returns the path."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .errors import WorkbenchError
+    from .io import escape_formula
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise WorkbenchError(f"--out {path}: write a .xlsx workbook or a .csv file")
+    if path.exists() and not overwrite:
+        raise WorkbenchError(f"{path} exists: choose another name or pass --overwrite")
+    sheets = {name: frame.map(lambda v: escape_formula(v) if isinstance(v, str) else v)
+              for name, frame in review_sheets(model, replanned, table).items()}
+    handle, temporary = tempfile.mkstemp(suffix=suffix, dir=path.parent or ".")
+    os.close(handle)
+    try:
+        if suffix == ".csv":
+            sheets["Accountability"].to_csv(temporary, index=False)
+        else:
+            with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+                for name, frame in sheets.items():
+                    frame.to_excel(writer, sheet_name=name, index=False)
+        if path.exists() and not overwrite:
+            raise WorkbenchError(f"{path} exists: choose another name or pass --overwrite")
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return path
