@@ -21,6 +21,8 @@ from .plan import action_plan
 from .portfolio import build_model, optimise
 from .portfolio.conflicts import conflict, explain_infeasible
 from .portfolio.reoptimise import Reoptimiser
+from .replan import ReplanResult, replan
+from .review import accountability, review_findings
 from .robustness import RobustnessResult, process_pool, robustness
 from .sensitivity import tipping_points, weight_stability
 from .stakeholders import (ConsensusResult, consensus, disagreement, portfolio_shares,
@@ -45,6 +47,7 @@ __all__ = [
     "ConsensusResult", "RobustnessResult", "consensus", "disagreement", "portfolio_shares",
     "process_pool", "robustness", "stakeholder_own_values", "stakeholder_portfolios",
     "stakeholder_weights", "tipping_points", "weight_stability",
+    "ReplanResult", "replan", "accountability", "review_findings",
 ]
 
 
