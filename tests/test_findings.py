@@ -195,7 +195,7 @@ def test_the_same_robustness_defaults_everywhere():
 
 
 ALLOWED_NUMBERS = {"0", "1", "10", "12", "14", "100", "90", "80", "8866", "01", "02", "03",
-                   "04", "05", "06", "07", "08", "127.0.0.1"}
+                   "04", "05", "06", "07", "08", "09", "127.0.0.1"}
 
 
 def numbered_notebooks():

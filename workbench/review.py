@@ -229,3 +229,12 @@ def write_review(model: Model, replanned: ReplanResult, table: pd.DataFrame, pat
         if os.path.exists(temporary):
             os.unlink(temporary)
     return path
+
+
+def review_year(model: Model, horizon: int | None = None) -> int:
+    """The year a review re-plans from: the year after the last one progress.csv reports on
+    (year 1 when it reports none), at most the plan's last year (`horizon`, default the
+    model's)."""
+    if model.progress.empty:
+        return 1
+    return int(min(model.progress["year"].max() + 1, horizon or model.horizon))
