@@ -145,9 +145,10 @@ def breach_table(rows=()) -> pd.DataFrame:
     theme_min, theme_max, lead_max, timing; `conflict` for why no portfolio exists), target
     (the resource, action, theme, ... it concerns), amount and limit (where a number is
     broken), and the message in words."""
-    table = pd.DataFrame(list(rows), columns=list(BREACH_COLUMNS))
-    return table.astype({"family": object, "target": object, "amount": float, "limit": float,
-                         "message": object})
+    rows = list(rows)
+    return pd.DataFrame({column: pd.Series([row.get(column) for row in rows],
+                                           dtype=float if column in ("amount", "limit") else object)
+                         for column in BREACH_COLUMNS})
 
 
 @dataclass(frozen=True)

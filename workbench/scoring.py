@@ -23,25 +23,32 @@ def value_scale(criteria: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     higher is better: 100 (score - b) / (max - b); lower: 100 (b - score) / (b - min); b is the
     baseline (the status quo), by default the worst end of the scale.
     """
-    low, high = criteria["scale_min"].astype(float), criteria["scale_max"].astype(float)
-    lower = criteria["direction"] == "lower"
-    given = criteria["baseline"].astype(float) if "baseline" in criteria else pd.Series(
-        np.nan, index=criteria.index)
-    baseline = given.fillna(high.where(lower, low))
-    slope = (100.0 / (high - baseline)).where(~lower, -100.0 / (baseline - low))
-    return -baseline * slope, slope
+    low = criteria["scale_min"].to_numpy(float)
+    high = criteria["scale_max"].to_numpy(float)
+    lower = (criteria["direction"] == "lower").to_numpy()
+    given = criteria["baseline"].to_numpy(float) if "baseline" in criteria else np.full(
+        len(criteria), np.nan)
+    baseline = np.where(np.isnan(given), np.where(lower, high, low), given)
+    with np.errstate(divide="ignore"):
+        slope = np.where(lower, -100.0 / (baseline - low), 100.0 / (high - baseline))
+    return (pd.Series(-baseline * slope, index=criteria.index),
+            pd.Series(slope, index=criteria.index))
 
 
 def reach_factors(model: Model) -> pd.DataFrame:
     """Action x criterion: reach / largest reach on a reach criterion (`per`), 1 elsewhere."""
     factors = pd.DataFrame(1.0, index=model.actions.index, columns=model.criteria.index)
-    if "per" not in model.criteria:
-        return factors
-    for criterion, column in model.criteria["per"].items():
-        if isinstance(column, str) and column:
-            reach = model.actions[column].astype(float)
-            factors[criterion] = reach / reach.max() if reach.max() > 0 else 0.0
+    for criterion, column in _reach_criteria(model).items():
+        reach = model.actions[column].astype(float)
+        factors[criterion] = reach / reach.max() if reach.max() > 0 else 0.0
     return factors
+
+
+def _reach_criteria(model: Model) -> dict[str, str]:
+    """{criterion: the actions.csv column of people reached} of the reach criteria."""
+    if "per" not in model.criteria:
+        return {}
+    return {c: p for c, p in model.criteria["per"].items() if isinstance(p, str) and p}
 
 
 def normalised_weights(weights: pd.Series) -> pd.Series:
@@ -64,9 +71,9 @@ def partial_values(scores: pd.Series, criteria: pd.DataFrame, criterion: pd.Seri
 def row_values(model: Model, scores: pd.DataFrame) -> pd.Series:
     """The partial value [value points] of each score row, reach included."""
     partial = partial_values(scores["score"], model.criteria, scores["criterion"])
-    factors = reach_factors(model)
-    if (factors.to_numpy() == 1.0).all():
+    if not _reach_criteria(model):
         return partial
+    factors = reach_factors(model)
     stacked = factors.stack()
     keys = pd.MultiIndex.from_arrays([scores["action"], scores["criterion"]])
     return partial * stacked.reindex(keys).to_numpy()
