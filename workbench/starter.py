@@ -66,6 +66,8 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "indicator": ("", "how success is measured, with a target where one makes sense"),
         RESOURCE: ("the resource's unit per year", "one column per resource of resources.csv: "
                    "the amount the action uses in each year it runs"),
+        f"{RESOURCE}_stop": ("the resource's unit", "paid once in the year the action is "
+                             "stopped early, when a review re-plans (blank: 0)"),
         f"{RESOURCE}_setup": ("the resource's unit", "a one-off amount in the action's start "
                               "year (blank: none)"),
         f"{RESOURCE}_low": ("the resource's unit per year", "the lowest plausible running "
@@ -227,7 +229,8 @@ def table_columns(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     schema = SCHEMAS[name]
     if name == "actions":
         return ((*schema.required, RESOURCE),
-                (f"{RESOURCE}_setup", f"{RESOURCE}_low", f"{RESOURCE}_high", *schema.optional))
+                (f"{RESOURCE}_setup", f"{RESOURCE}_low", f"{RESOURCE}_high", f"{RESOURCE}_stop",
+                 *schema.optional))
     return schema.required, schema.optional
 
 
