@@ -205,6 +205,8 @@ NEEDS = {
                      "add interactions.csv (synergy and critical_mass rows)"),
     "weights": ("compare each group's own weights",
                 "add weights.csv (columns stakeholder, criterion, weight)"),
+    "progress": ("set the plan beside what has happened so far and re-plan the years left",
+                 "add progress.csv (one row per action and year reported)"),
 }
 
 
@@ -226,6 +228,8 @@ def has(model: Model, need: str) -> bool:
         return bool(model.interactions["kind"].isin(["synergy", "critical_mass"]).any())
     if need == "weights":
         return len(model.weights) > 0 and len(_stakeholders(model)) >= 2
+    if need == "progress":
+        return len(getattr(model, "progress", ())) > 0
     raise ValueError(f"unknown need {need!r} (known: {', '.join(NEEDS)})")
 
 
@@ -540,7 +544,7 @@ def ignoring_interactions(model: Model, result: PortfolioResult, blind: Portfoli
     """What the interaction-blind pick loses, scored with the full model."""
     from .portfolio.evaluate import evaluate
 
-    scored = evaluate(model, blind.start_year, limits=dict(resource_limits or {}))
+    scored = evaluate(model, blind, limits=dict(resource_limits or {}))
     loss = result.value["total"] - scored.value["total"]
     added = [a for a in scored.selected if a not in result.selected]
     dropped = [a for a in result.selected if a not in scored.selected]
