@@ -177,9 +177,7 @@ def compare(model: Model, portfolios: Mapping[str, Iterable[str] | PortfolioResu
     best = set(optimum.selected)
     rows = []
     for name, portfolio in entries.items():
-        given = isinstance(portfolio, PortfolioResult)
-        result = evaluate(model, portfolio.start_year if given else portfolio, options,
-                          shares=portfolio.shares if given else None)
+        result = evaluate(model, portfolio, options)
         chosen = set(result.selected)
         rows.append({
             "portfolio": name, "feasible": result.breaches.empty, "value": result.objective,

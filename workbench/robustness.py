@@ -343,8 +343,7 @@ def _draw_solver(model: Model, plan: DrawPlan, options: Options):
 def _still_fits(drawn: Model, baseline: PortfolioResult, values: pd.Series,
                 options: Options) -> bool:
     """Whether the agreed optimum still keeps every limit and rule once costs are drawn."""
-    return evaluate(drawn, baseline.start_year, options.changed(values=values),
-                    shares=baseline.shares).fits
+    return evaluate(drawn, baseline, options.changed(values=values)).fits
 
 
 def portfolio_value(model: Model, result: PortfolioResult, values: pd.Series,

@@ -32,10 +32,13 @@ def as_starts(model: Model, selection: Iterable[str] | Mapping[str, int],
     return {a: int(timing.loc[a, "earliest"]) if a in timing.index else 1 for a in selection}
 
 
-def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int],
+def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int] | PortfolioResult,
              options: Options | None = None, *, shares: Mapping[str, float] | None = None,
              funding: pd.DataFrame | None = None, **keywords) -> PortfolioResult:
     """Value, cost and breaches of a portfolio; status 'feasible' or 'infeasible'.
+
+    selection: action ids (each started as early as it may), {action: start year}, or a
+    result (its start years and shares, e.g. one optimised with other options).
 
     options / keywords: the run's options (limits, horizon, include, exclude, weights or
     values), as for `optimise`. shares: {action: share funded [0..1]} for actions funded in
@@ -46,6 +49,9 @@ def evaluate(model: Model, selection: Iterable[str] | Mapping[str, int],
     """
     options = run_options(model, options, **keywords)
     horizon = options.horizon
+    if isinstance(selection, PortfolioResult):
+        shares = selection.shares if shares is None else shares
+        selection = selection.start_year
     starts = as_starts(model, selection, horizon)
     unknown = [a for a in starts if a not in model.actions.index]
     if unknown:
