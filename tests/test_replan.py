@@ -400,7 +400,7 @@ def test_progress_problems_name_file_row_and_column():
         {"action": "a02", "year": 1, "status": "started", "spent": ""},
         {"action": "a02", "year": 2, "status": "stopped", "spent": ""},
         {"action": "a02", "year": 3, "status": "running", "spent": ""},
-        {"action": "zz", "year": 4, "status": "paused", "spent": -1},
+        {"action": "zz", "year": 21, "status": "paused", "spent": -1},
     ]
     with pytest.raises(ModelError) as caught:
         wb.from_tables(_tables_with_progress(rows))
@@ -413,7 +413,7 @@ def test_progress_problems_name_file_row_and_column():
             "progress.csv:7:year: 'a02' has a row for year 3 after it stopped in year 2",
             "progress.csv:8:action: unknown action 'zz'",
             "progress.csv:8:status: 'paused' must be one of started, running, stopped",
-            "progress.csv:8:year: 4 is beyond the plan's 3 years",
+            "progress.csv:8:year: 21 is beyond the longest plan of 20 years",
             "progress.csv:8:spent: -1 is negative"):
         assert expected in text, (expected, text)
 

@@ -971,7 +971,7 @@ def _validate_profiles(table, actions, resources, label, report):
                   report)
 
 
-def _validate_progress(table, actions, horizon, label, report):
+def _validate_progress(table, actions, label, report):
     """action, year of the plan, status (started, running or stopped), spent [the first
     resource's unit], indicator_value [the indicator's unit], note: one row per action and year,
     a started row before any other of the action's rows, nothing after a stopped row."""
@@ -984,9 +984,9 @@ def _validate_progress(table, actions, horizon, label, report):
         if status not in PROGRESS_STATUSES:
             report.add(label, row, "status", f"{status!r} must be one of "
                        f"{', '.join(PROGRESS_STATUSES)}")
-        if year > horizon:
-            report.add(label, row, "year", f"{year:g} is beyond the plan's {horizon} years "
-                       "(settings.csv horizon_years): years count as in the plan, from 1")
+        if year > LONGEST_HORIZON:
+            report.add(label, row, "year", f"{year:g} is beyond the longest plan of "
+                       f"{LONGEST_HORIZON} years: years count as in the plan, from 1")
     _check_unique(table, ("action", "year"), "action and year", label, report)
     rows: dict[str, list[tuple[float, str, int]]] = {}
     for row, action, year, status in zip(table.rows, table["action"], table["year"],
@@ -1428,8 +1428,7 @@ def _validate(raw: dict[str, _Table | None], labels: dict[str, str], report: _Re
     _validate_funding(funding, actions, resource_names, labels["funding"], report)
     _validate_portfolios(tables["portfolios"], actions, labels["portfolios"], report)
     _validate_profiles(tables["profiles"], actions, resource_names, labels["profiles"], report)
-    _validate_progress(tables["progress"], actions, int(settings["horizon_years"]),
-                       labels["progress"], report)
+    _validate_progress(tables["progress"], actions, labels["progress"], report)
     _validate_weights(tables["weights"], criteria,
                       known_stakeholders or _ids(scores["stakeholder"]), labels["weights"], report)
     report.raise_if_any()
