@@ -86,9 +86,11 @@ def main() -> None:
     print(f"cluster benchmark: worked example ({len(model.actions)} actions), {args.samples} "
           f"draws (seed {args.seed}), one run on each executor")
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, distributed "
-          f"{distributed.__version__}, load average before {load_average()}")
+          f"{distributed.__version__}, load average before {load_average()}", flush=True)
     pool_row, pool_result = on_process_pool(model, args.samples, args.seed)
+    print(f"  {pool_row['executor']}: {pool_row['seconds']:.1f} s", flush=True)
     cluster_row, cluster_result = on_local_cluster(model, args.samples, args.seed)
+    print(f"  {cluster_row['executor']}: {cluster_row['seconds']:.1f} s", flush=True)
     table = pd.DataFrame([pool_row, cluster_row])
     table["draws_per_s"] = args.samples / table["seconds"]
     table["ratio"] = table["seconds"] / pool_row["seconds"]
