@@ -127,25 +127,36 @@ def test_the_lead_picks_an_action_meets_an_infeasible_setting_and_changes_the_ho
     page.goto(url, timeout=PAGE_TIMEOUT)
     page.wait_for_selector(".wb-headline .wb-value", timeout=PAGE_TIMEOUT)
 
-    # the searchable picker: every action once, by its full name; a search narrows the list
+    # the searchable picker: every action once, by its full name, and each scheme once in
+    # place of its levels; a search narrows the list
     names = page.eval_on_selector_all(".wb-pick-row .wb-pick-name", "spans => spans.map("
                                       "span => span.textContent)")
-    assert names == list(model.actions["name"])
+    expected = []
+    for action, name in model.actions["name"].items():
+        scheme = model.scheme_of(action)
+        shown = (f"{model.scheme_name(scheme)} (any of its {len(model.schemes[scheme])} levels)"
+                 if scheme else name)
+        if shown not in expected:
+            expected.append(shown)
+    assert names == expected
     page.fill(".wb-picker-search input", "crisis")
-    matching = [a for a, row in model.actions.iterrows()
-                if "crisis" in " ".join(map(str, (row["name"], a, row["theme"], row["lead"]))
-                                        ).lower()]
+    targets = list(dict.fromkeys(model.scheme_of(a) or a for a in model.actions.index))
+    matching = [t for t in targets if "crisis" in " ".join(map(str, (
+        model.scheme_name(t) if t in model.schemes else model.actions.at[t, "name"], t,
+        model.actions.at[model.members(t)[0], "theme"],
+        model.actions.at[model.members(t)[0], "lead"]))).lower()]
     page.wait_for_function("n => [...document.querySelectorAll('.wb-pick-row')].filter("
                            "row => row.offsetParent !== null).length === n", arg=len(matching),
                            timeout=PAGE_TIMEOUT)
-    page.locator(".wb-pick-crisis_cafe .widget-toggle-button", has_text="in").click()
-    page.wait_for_function("() => document.querySelector('.wb-portfolio').dataset.selected"
-                           ".split(';').includes('crisis_cafe')", timeout=PAGE_TIMEOUT)
-    forced = wb.optimise(model, include=["crisis_cafe"])
+    page.locator(".wb-pick-crisis_cafe_scheme .widget-toggle-button", has_text="in").click()
+    forced = wb.optimise(model, include=["crisis_cafe_scheme"])  # either level of the cafe
+    page.wait_for_function("v => document.querySelector('.wb-portfolio').dataset.selected"
+                           " === v", arg=";".join(sorted(forced.selected)),
+                           timeout=PAGE_TIMEOUT)
     selected = page.eval_on_selector(".wb-portfolio", "table => table.dataset.selected")
     assert set(selected.split(";")) == set(forced.selected)
     wait_for_text(page, ".wb-picker-summary",
-                  f"{len(model.actions)} actions: 1 forced in, 0 forced out")
+                  f"{len(targets)} actions: 1 forced in, 0 forced out")
 
     # a limit no portfolio fits: the headline says so first, with the reasons
     type_budget(page, 1000)
@@ -153,9 +164,10 @@ def test_the_lead_picks_an_action_meets_an_infeasible_setting_and_changes_the_ho
                            ".startsWith('No portfolio fits these settings')",
                            timeout=PAGE_TIMEOUT)
     headline = page.inner_text(".wb-headline")
-    for reason in wb.optimise(model, include=["crisis_cafe"], limits={"cost": 1000}).reasons:
+    for reason in wb.optimise(model, include=["crisis_cafe_scheme"],
+                              limits={"cost": 1000}).reasons:
         assert reason in headline
-    assert f"forced in: {model.actions.at['crisis_cafe', 'name']}." in headline
+    assert f"forced in: {model.scheme_name('crisis_cafe_scheme')}." in headline
     assert "Last portfolio that fitted" in headline
     assert f"£{forced.cost['cost']:,.0f} within its limit then of £680,000" in headline
     assert model.resources.set_index("resource").at["cost", "limit"] == 680_000
@@ -178,7 +190,7 @@ def test_the_lead_picks_an_action_meets_an_infeasible_setting_and_changes_the_ho
     scaled = Scenario(limits={r: 3 * model.resources.set_index("resource").at[r, "limit"]
                               for r in model.resource_names},
                       stream_limits=dict(zip(streams["stream"], 3 * streams["limit"])),
-                      include=("crisis_cafe",), horizon=3)
+                      include=("crisis_cafe_scheme",), horizon=3)
     expected = wb.optimise(*apply_scenario(model, scaled))
     page.wait_for_function("v => Math.abs(parseFloat(document.querySelector('.wb-value')"
                            ".dataset.value) - v) < 1e-6", arg=expected.objective,

@@ -73,7 +73,9 @@ def test_a_loaded_scenario_gives_the_same_portfolio_as_its_settings_typed_in(exa
     funded = result.funding[result.funding["stream"] == "public_health_grant"]["amount"].sum()
     assert funded <= 250000 + 1e-6
     model, options = apply_scenario(example_model, "crisis_cafe_in")
-    assert "crisis_cafe" in wb.optimise(model, options).selected
+    assert options.include == ("crisis_cafe_scheme",)  # a scheme: whichever level is funded
+    levels = set(wb.optimise(model, options).selected) & {"crisis_cafe", "crisis_cafe_weekends"}
+    assert len(levels) == 1
 
 
 def test_stakeholder_weights_come_from_weights_csv(example_model):

@@ -301,8 +301,10 @@ def test_the_scenario_dropdown_sets_every_control(example_folder, no_slow_views)
     assert selected_in(dashboard.portfolio_view.value) == set(
         wb.optimise(model_lean, options).selected)
     dashboard.scenario_picker.value = "crisis_cafe_in"
-    assert dashboard.action_picker.buttons["crisis_cafe"].value == "in"
-    assert [a for a, b in dashboard.action_picker.buttons.items() if b.value] == ["crisis_cafe"]
+    assert dashboard.action_picker.buttons["crisis_cafe_scheme"].value == "in"
+    assert [a for a, b in dashboard.action_picker.buttons.items() if b.value] == [
+        "crisis_cafe_scheme"]  # the scheme is listed once, its levels not at all
+    assert "crisis_cafe" not in dashboard.action_picker.buttons
     assert dashboard.limit_sliders["cost"].value == 680000
     dashboard.scenario_picker.value = "lived_experience_first"
     assert dashboard.stakeholder_picker.value == "lived_experience"
@@ -402,16 +404,20 @@ def test_the_picker_lists_every_action_once_and_forces_in_and_out(example_folder
     model = wb.load(example_folder)
     dashboard = Dashboard(model)
     picker = dashboard.action_picker
-    assert list(picker.buttons) == list(model.actions.index)
-    assert picker.shown() == list(model.actions.index)
+    targets = list(dict.fromkeys(model.scheme_of(a) or a for a in model.actions.index))
+    assert list(picker.buttons) == targets  # each scheme once, in place of its levels
+    assert {"crisis_cafe_scheme", "ips_scheme"} <= set(targets)
+    assert picker.shown() == targets
     picker.search.value = "Crisis"
-    assert picker.shown() == [a for a, row in model.actions.iterrows()
-                              if "crisis" in f"{row['name']} {a} {row['theme']} "
-                                             f"{row['lead']}".lower()]
+    assert picker.shown() == [t for t in targets if "crisis" in " ".join(map(str, (
+        model.scheme_name(t) if t in model.schemes else model.actions.at[t, "name"], t,
+        model.actions.at[model.members(t)[0], "theme"],
+        model.actions.at[model.members(t)[0], "lead"]))).lower()]
+    assert "crisis_cafe_scheme" in picker.shown()
     picker.search.value = "council hr"  # every word, anywhere in name, theme or lead
     assert picker.shown() == list(model.actions.index[model.actions["lead"] == "Council HR"])
     picker.search.value = ""
-    assert len(picker.shown()) == len(model.actions)
+    assert len(picker.shown()) == len(targets)
     left_out = next(a for a in model.actions.index
                     if a not in dashboard.controller.result.selected)
     picker.buttons[left_out].value = "in"
@@ -440,14 +446,14 @@ def test_no_portfolio_fits_says_so_first_with_reasons_and_the_last_one_labelled(
         example_folder, no_slow_views):
     model = wb.load(example_folder)
     dashboard = Dashboard(model)
-    dashboard.action_picker.buttons["crisis_cafe"].value = "in"
+    dashboard.action_picker.buttons["crisis_cafe_scheme"].value = "in"
     last = dashboard.controller.result
     dashboard.limit_sliders["cost"].value = 1000
     head = text(dashboard.headline_view)
     assert head.startswith("No portfolio fits these settings")
-    reasons = wb.optimise(model, include=["crisis_cafe"], limits={"cost": 1000}).reasons
+    reasons = wb.optimise(model, include=["crisis_cafe_scheme"], limits={"cost": 1000}).reasons
     assert reasons and all(reason in head for reason in reasons)
-    cafe = model.actions.at["crisis_cafe", "name"]
+    cafe = model.scheme_name("crisis_cafe_scheme")
     assert (f"You asked for: Money at most £1,000 (the model's limit: £680,000); forced in: "
             f"{cafe}." in head)
     assert head.index("No portfolio fits") < head.index("Last portfolio that fitted") < head.index(

@@ -195,6 +195,22 @@ class Model:
         """The actions an id stands for: a scheme's versions, or the action itself."""
         return self.schemes.get(target, [target])
 
+    def scheme_of(self, action: str) -> str | None:
+        """The scheme an action is a version of (None if it stands alone)."""
+        return next((s for s, versions in self.schemes.items() if action in versions), None)
+
+    def scheme_name(self, scheme: str) -> str:
+        """A scheme as people read it: what its versions' names have in common ("Crisis
+        cafe" from "Crisis cafe, evenings and weekends" and "Crisis cafe, weekends only"),
+        else its id in words."""
+        names = [str(n) for n in self.actions.loc[self.schemes[scheme], "name"]]
+        common = names[0]
+        for name in names[1:]:
+            while not name.startswith(common):
+                common = common[:-1]
+        common = common.rstrip(" ,(-:;")
+        return common if len(common) >= 3 else scheme.replace("_", " ").capitalize()
+
     @property
     def horizon(self) -> int:
         return int(self.settings.get("horizon_years", 1))

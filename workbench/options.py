@@ -176,10 +176,11 @@ def _actions(model: Model, actions, argument: str, problems: list[Problem]) -> t
     if isinstance(actions, str):
         actions = (actions,)
     checked = []
+    known = [*model.actions.index, *model.schemes]  # a scheme: whichever version is funded
     for action in actions:
-        if action not in model.actions.index:
+        if action not in known:
             problems.append(_problem(argument, f"unknown action {action!r} to include or exclude"
-                                     f"{_near(action, model.actions.index)}"))
+                                     f"{_near(action, known)}"))
         elif action not in checked:
             checked.append(action)
     return tuple(checked)

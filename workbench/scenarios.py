@@ -498,8 +498,8 @@ def _problems(frame: pd.DataFrame, model: Model, label: str) -> list[Problem]:
             "limit": (model.resource_names, "resource"),
             "stream_limit": (list(dict.fromkeys(model.funding["stream"])), "funding stream"),
             "weight": (list(model.criteria.index), "criterion"),
-            "include": (list(model.actions.index), "action"),
-            "exclude": (list(model.actions.index), "action"),
+            "include": ([*model.actions.index, *model.schemes], "action"),
+            "exclude": ([*model.actions.index, *model.schemes], "action"),
             "stakeholder": (stakeholder_choices(model), "weighting"),
         },
         "forced": {kind: set(rules.loc[rules["kind"] == kind, "target"])

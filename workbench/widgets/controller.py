@@ -329,6 +329,13 @@ class WhatIf:
                            for s, b in zip(table["selected"], table["baseline"])]
         table["forced"] = [forced.get(a, "") for a in table.index]
         table["start_year"] = [result.start_year.get(a) if result else None for a in table.index]
+        table["share"] = [result.shares.get(a, 1.0) if result and a in selected else None
+                          for a in table.index]  # the share funded [0..1]
+        table["scheme"] = [model.scheme_of(a) or "" for a in table.index]
+        for scheme in model.schemes:  # forcing a scheme forces whichever level is funded
+            for version in model.schemes[scheme]:
+                if scheme in forced:
+                    table.loc[version, "forced"] = forced[scheme] + " (any level)"
         table["value"] = self.action_values()
         for resource in model.resource_names:
             table[resource] = running[resource] + setup[resource]

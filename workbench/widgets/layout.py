@@ -89,8 +89,9 @@ class ActionPicker(widgets.VBox):
         self.summary = shared.html()
         self.buttons: dict[str, widgets.ToggleButtons] = {}
         self._words: dict[str, str] = {}
-        for action, row in model.actions.iterrows():
-            name = action_name(model, action)
+        for action, row in _picker_rows(model):
+            name = (f"{model.scheme_name(action)} (any of its {len(model.schemes[action])} "
+                    "levels)" if action in model.schemes else action_name(model, action))
             theme, lead = humanise(row.get("theme", "")), str(row.get("lead", "") or "")
             mark = fixed.get(action, "")
             rule = " · forced by the model's constraints" if mark else ""
@@ -144,6 +145,19 @@ class ActionPicker(widgets.VBox):
         outs = sum(1 for b in self.buttons.values() if b.value == "out")
         self.summary.value = (f"<div class='wb-muted wb-picker-summary'>{len(self.buttons)} "
                               f"actions: {ins} forced in, {outs} forced out</div>")
+
+
+def _picker_rows(model: Model):
+    """(id, actions.csv row) of each action, and of each scheme once in place of its versions
+    (forcing a scheme in funds whichever level the optimiser finds best)."""
+    listed = set()
+    for action, row in model.actions.iterrows():
+        scheme = model.scheme_of(action)
+        if scheme is None:
+            yield action, row
+        elif scheme not in listed:
+            listed.add(scheme)
+            yield scheme, row
 
 
 class Dashboard(widgets.VBox):

@@ -74,7 +74,9 @@ def humanise(slug) -> str:
 
 
 def action_name(model: Model, action: str) -> str:
-    """An action's name from actions.csv (its id only if it has none)."""
+    """An action's name from actions.csv (its id only if it has none); a scheme's name."""
+    if action in model.schemes:
+        return model.scheme_name(action)
     name = model.actions["name"].get(action)
     return str(name) if isinstance(name, str) and name.strip() else humanise(action)
 
@@ -292,6 +294,11 @@ def portfolio_html(table: pd.DataFrame, model: Model, horizon: int, last: bool =
             classes.append(f"wb-{row['change']}")
         mark = "&#10003;" if row["selected"] else ""
         note = row["change"] or ""
+        if row.get("scheme"):
+            note = (note + "; " if note else "") + f"a level of {model.scheme_name(row['scheme'])}"
+        share = row.get("share")
+        if share is not None and share == share and share < 1 - 1e-9:
+            note = (note + "; " if note else "") + f"{share:.0%} funded"
         if row["forced"]:
             note = (note + " " if note else "") + f"forced {row['forced']}"
         cells_row = [f"<td>{mark}</td>",
@@ -307,7 +314,8 @@ def portfolio_html(table: pd.DataFrame, model: Model, horizon: int, last: bool =
         rows.append(f'<tr class="{" ".join(classes)}" data-action="{_e(action)}">'
                     + "".join(cells_row) + "</tr>")
     caption = ("value: standalone value points under the weights in force; amounts: set-up "
-               "plus one year's running amount")
+               "plus one year's running amount of the whole action (an action funded in part "
+               "uses its share of them)")
     warning = ('<div class="wb-problems wb-last-portfolio">Not a portfolio for the settings '
                'asked for: this is the last portfolio that fitted.</div>' if last else "")
     return (f'{warning}<table class="wb-table wb-portfolio" data-selected="{_e(selected)}">'
