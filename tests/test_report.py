@@ -504,16 +504,29 @@ def example_figures_and_names() -> list[str]:
     return texts
 
 
+class Reports(dict):
+    """Each model's report, made on first use (so one model's failure fails its tests only)."""
+
+    BUILDERS = {"required": only_required_files, "generated": generated,
+                "renamed": renamed_example}
+
+    def __init__(self, base: Path):
+        super().__init__()
+        self.base = base
+
+    def __missing__(self, name):
+        folder = self.BUILDERS[name](self.base / name)
+        self[name] = (folder, reporting.make_report(folder, self.base / f"{name}_report",
+                                                    seed=1, samples=20))
+        return self[name]
+
+    def values(self):
+        return [self[name] for name in self.BUILDERS]
+
+
 @pytest.fixture(scope="module")
 def other_reports(tmp_path_factory):
-    base = tmp_path_factory.mktemp("any_model")
-    made = {}
-    for name, build in (("required", only_required_files), ("generated", generated),
-                        ("renamed", renamed_example)):
-        folder = build(base / name)
-        made[name] = (folder, reporting.make_report(folder, base / f"{name}_report", seed=1,
-                                                    samples=20))
-    return made
+    return Reports(tmp_path_factory.mktemp("any_model"))
 
 
 def page_texts(report) -> dict[str, str]:
