@@ -6,11 +6,14 @@ from the review on or none, and checks every rule on the whole timeline in plain
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 import math
 
 import numpy as np
 import pandas as pd
+import openpyxl
 import pytest
 
 import workbench as wb
@@ -316,7 +319,7 @@ def test_from_year_one_without_progress_equals_optimise(seed):
 def test_worked_example_from_year_one_equals_optimise():
     model, options = wb.apply_scenario(wb.load("data/mental_health_strategy"),
                                        "three_year_plan")
-    model = __import__("dataclasses").replace(model, progress=model.progress.iloc[0:0])
+    model = dataclasses.replace(model, progress=model.progress.iloc[0:0])
     best = wb.optimise(model, options)
     again = replan(model, options, from_year=1)
     assert again.value == pytest.approx(best.objective, rel=1e-9)
@@ -377,7 +380,7 @@ def test_stop_costs_are_paid_by_the_streams_that_pay_for_the_action():
     funding = pd.DataFrame({"stream": ["grant"], "resource": ["cost"], "limit": [10_000],
                             "themes": [("t",)], "actions": [()], "year": [math.nan],
                             "description": [""]})
-    funded = replan(__import__("dataclasses").replace(model, funding=funding), from_year=2)
+    funded = replan(dataclasses.replace(model, funding=funding), from_year=2)
     assert funded.decision("a") == "stop"
     paid = funded.result.funding
     assert set(paid["stream"]) == {"grant"} and paid["amount"].sum() == pytest.approx(350.0)
@@ -441,11 +444,9 @@ def test_command_line_replan_prints_writes_and_refuses(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "The re-plan from year 2 (2 years left): continue" in text
     assert f"review written to {out}" in text
-    import openpyxl
     assert openpyxl.load_workbook(out).sheetnames == ["Accountability", "Re-plan"]
     assert main(["replan", folder, "--from-year", "2", "--scenario", "three_year_plan",
                  "--json"]) == 0
-    import json
     data = json.loads(capsys.readouterr().out, parse_constant=lambda c: 1 / 0)
     model, options = wb.apply_scenario(wb.load(folder), "three_year_plan")
     again = replan(model, options, from_year=2)

@@ -5,7 +5,6 @@ import math
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 import workbench as wb
 from workbench.replan import replan

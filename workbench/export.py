@@ -69,6 +69,7 @@ def model_tables(model: Model) -> dict[str, pd.DataFrame]:
         "stakeholders": model.stakeholders,
         "weights": model.weights,
         "profiles": model.profiles,
+        "progress": model.progress,
         "settings": pd.DataFrame({"setting": list(model.settings),
                                   "value": [str(value) for value in model.settings.values()]}),
     }

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pulp
@@ -261,7 +261,6 @@ def remaining_model(model: Model, options: Options | None = None, /, *, from_yea
             allowed[action] = set(range(int(sub.at[action, "earliest_start"]), sub_horizon + 1))
 
     present = set(sub.index)
-    sub_model = replace(model, actions=sub)  # `schemes` is cached: build a fresh Model below
     schemes = {s: [v for v in vs if v in present] for s, vs in model.schemes.items()}
     schemes = {s: vs for s, vs in schemes.items() if vs}
 
@@ -350,8 +349,8 @@ def remaining_model(model: Model, options: Options | None = None, /, *, from_yea
         profiles = pd.DataFrame(rows, columns=model.profiles.columns)
 
     settings = {**model.settings, "horizon_years": sub_horizon}
-    sub_model = Model(
-        actions=sub_model.actions, resources=resources, criteria=model.criteria,
+    sub_model = Model(  # a fresh Model: `schemes` is cached on the model it was read from
+        actions=sub, resources=resources, criteria=model.criteria,
         scores=model.scores[model.scores["action"].isin(present)].reset_index(drop=True),
         interactions=interactions, constraints=constraints, funding=funding,
         portfolios=model.portfolios[model.portfolios["action"].isin(present)],
