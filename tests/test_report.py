@@ -462,6 +462,10 @@ def renamed_example(folder: Path) -> Path:
     shutil.copytree(EXAMPLE, folder)
     model = wb.load(EXAMPLE)
     ids = {old: f"scheme_{k:02d}" for k, old in enumerate(model.actions.index)}
+    if "option_of" in model.actions.columns:  # schemes of alternative versions, named by id
+        for k, scheme in enumerate(sorted({s for s in model.actions["option_of"]
+                                           if isinstance(s, str) and s})):
+            ids[scheme] = f"group_{k:02d}"
     pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, sorted(
         ids, key=len, reverse=True))) + r")(?![A-Za-z0-9_])")
     for path in folder.glob("*.csv"):
@@ -500,6 +504,8 @@ def example_figures_and_names() -> list[str]:
     texts += [format_amount(model, r, limit) for r, limit in
               wb.findings.whole_horizon_limits(model).items() if limit >= 100]  # not 5.5 FTE
     texts += list(model.actions.index) + [str(n) for n in model.actions["name"]]
+    texts += [humanised for humanised in map(wb.findings.humanise, model.actions.index)
+              if " " in humanised]  # an id shown in words
     texts += ["roundtable", model.settings["title"]]
     return texts
 

@@ -877,7 +877,7 @@ def readable(table: pd.DataFrame | pd.Series, model: Model, *,
                                or key == resource_label(model, resource) else
                                f"{key.replace('_', ' ')} [{_unit_or_name(model, resource)}]")
         elif key in LIST_COLUMNS:
-            out[column] = [", ".join(actions.get(a, a) for a in _split(v))
+            out[column] = [", ".join(actions.get(a, humanise(a)) for a in _split(v))
                            if isinstance(v, (str, tuple, list)) else "" for v in values]
         elif pd.api.types.is_bool_dtype(values) or (
                 values.dtype == object and len(values.dropna())
