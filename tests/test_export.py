@@ -21,7 +21,7 @@ from workbench.examples import random_tables
 from workbench.export import model_tables, save, write_table
 
 TABLES = ("actions", "resources", "criteria", "scores", "interactions", "constraints", "funding",
-          "portfolios", "stakeholders", "weights", "profiles")
+          "portfolios", "stakeholders", "weights", "profiles", "progress")
 FULL_DISK = "No space left on device"
 
 
