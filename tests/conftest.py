@@ -70,6 +70,13 @@ SLOW_TESTS = {
     "test_plan.py": {"test_rows_and_yearly_budgets_match_the_result"},
     "test_loading_limits.py": {"test_a_workbook_that_unpacks_beyond_the_limit_is_refused"},
     "test_io.py": {"test_workbook_with_merged_cells_and_a_sheet_twice"},
+    "test_real_models.py": {"test_partial_funding_equals_brute_force",
+                            "test_schemes_named_in_interactions_and_constraints_equal_brute_force",
+                            "test_baselines_and_reach_equal_brute_force",
+                            "test_profiles_over_multi_year_horizons_equal_brute_force"},
+    "test_replan.py": {"test_replan_equals_brute_force"},
+    "test_bounds.py": {"test_ctrl_c_stops_a_solve_at_once_and_writes_nothing"},
+    "test_convert.py": {"test_generated_models_round_trip"},
 }
 
 ROOT = Path(__file__).resolve().parents[1]
