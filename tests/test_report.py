@@ -440,11 +440,12 @@ def only_required_files(folder: Path) -> Path:
 
 def generated(folder: Path) -> Path:
     """A generated model with every optional table: groups, a reference portfolio, a
-    two-year scenario."""
+    two-year scenario; one action's name has dollar signs, which charts would read as maths."""
     import pandas as pd
     from workbench.examples import random_tables
 
     tables = random_tables(10, seed=7, stakeholders=3)
+    tables["actions"].loc[0, "name"] = "Fund $5 and $10 vouchers"
     tables["portfolios"] = pd.DataFrame({"portfolio": "committee picks",
                                          "action": ["a01", "a03", "a05", "a07"]})
     tables["settings"] = pd.DataFrame({"setting": ["title"], "value": ["Generated model"]})

@@ -556,3 +556,17 @@ def test_the_frontier_chart_is_readable_at_the_dashboards_size(example_model):
         assert not any(box.overlaps(other) for other in boxes[k + 1:])
     assert axes.get_xlabel() == "Money [£]: limit over the whole horizon"
     assert all(label.get_text().startswith("£") for label in axes.get_xticklabels())
+
+
+def test_names_with_dollars_reach_the_dashboard_as_written():
+    """A model whose names hold `$` draws every view of the dashboard, charts included, and
+    the table shows the names as written (issue 14; that charts draw `$` as text, not maths,
+    is checked on the drawn text in test_plot_text.py)."""
+    tables = random_tables(8, seed=4, horizon=2)
+    tables["actions"].loc[:, "name"] = [f"Peer $^$ support, ${k} vouchers" for k in range(8)]
+    model = wb.from_tables(tables)
+    dashboard = Dashboard(model, background=False)  # the frontier and timeline drawn now
+    html = dashboard.portfolio_view.value
+    assert any(f"Peer $^$ support, ${k} vouchers" in html for k in range(8))
+    assert "data:image/png;base64," in dashboard.frontier_view.value
+    assert "data:image/png;base64," in dashboard.timeline_view.value
