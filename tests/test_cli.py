@@ -145,19 +145,25 @@ def test_optimise_text_for_people(capsys):
     staff = result["cost"]["staff_fte"]
     assert lines[4] == f"  Staff time: {staff:g} FTE of 5.5 FTE ({staff / 0.055:.0f}%)"
     header, rows, total = _action_rows(out)
-    assert header == ["action", "name", "theme", "lead", "Money [£]", "Staff time [FTE]",
-                      "value [value points]"]
+    partly = {a: q for a, q in result["shares"].items() if q < 1}
+    assert header == ["action", "name", "theme", "lead", *(["funded [%]"] if partly else []),
+                      "Money [£]", "Staff time [FTE]", "value [value points]"]
+    column = {name: k for k, name in enumerate(header)}
     assert [row[0] for row in rows] == result["selected"]
-    money = [_money(row[4]) for row in rows]
+    money = [_money(row[column["Money [£]"]]) for row in rows]
     assert sum(money) == pytest.approx(result["cost"]["cost"])  # set-up included
     assert _money(total[1]) == pytest.approx(result["cost"]["cost"])
     assert total[2] == f"{staff:g} FTE"
-    assert sum(float(row[5].removesuffix(" FTE")) for row in rows) == pytest.approx(staff)
-    assert sum(float(row[6]) for row in rows) == pytest.approx(value["standalone"], abs=0.1 *
-                                                                 len(rows))
+    assert sum(float(row[column["Staff time [FTE]"]].removesuffix(" FTE"))
+               for row in rows) == pytest.approx(staff)
+    assert sum(float(row[column["value [value points]"]]) for row in rows) == pytest.approx(
+        value["standalone"], abs=0.1 * len(rows))
     assert total[3] == f"{value['standalone']:,.1f}"
-    setup = {"awareness_campaign": "£70,000"}  # £60,000 a year plus £10,000 set-up
-    assert all(row[4] == setup[row[0]] for row in rows if row[0] in setup)
+    for row in rows:
+        if row[0] in partly:
+            assert row[column["funded [%]"]] == f"{100 * partly[row[0]]:.0f}%"
+        if row[0] == "awareness_campaign" and row[0] not in partly:
+            assert row[column["Money [£]"]] == "£70,000"  # £60,000 a year + £10,000 set-up
     streams = {row["stream"]: row for row in result["funding_by_stream"]}
     assert sum(row["used"] for row in streams.values()) == pytest.approx(result["cost"]["cost"])
     at = lines.index("funding by stream (the optimiser's split; used of limit):")
@@ -237,32 +243,41 @@ def test_frontier_marks_the_current_limit_and_skips_infeasible_levels(capsys):
         f"£{level['budget']:,.0f}" for level in feasible if level["budget"] != marked]
 
 
-def test_the_exact_frontier_marks_what_the_current_limit_buys(capsys):
-    code, out, _ = run(capsys, "frontier", EXAMPLE, "--json")
+def test_the_exact_frontier_marks_what_the_current_limit_buys(capsys, tmp_path):
+    from workbench.examples import random_model
+    from workbench.export import save
+
+    model = random_model(8, seed=2)
+    folder = save(model, tmp_path / "model")
+    limit = float(model.resources["limit"].iloc[0])
+    code, out, _ = run(capsys, "frontier", folder, "--json")
     levels = [level for level in json.loads(out)["levels"] if level["value"] is not None]
-    code, out, _ = run(capsys, "frontier", EXAMPLE)
+    code, out, _ = run(capsys, "frontier", folder)
     assert code == 0
-    assert out.splitlines()[1] == "> = what the current limit of £680,000 buys"
-    best = optimise_json(capsys)
+    assert out.splitlines()[1] == f"> = what the current limit of {limit:,.0f} cost buys"
+    code, best, _ = run(capsys, "optimise", folder, "--json")
     marked = [line.split() for line in out.splitlines() if line.startswith(">  ")]
     assert len(marked) == 1
-    assert marked[0][1] == f"£{max(l['budget'] for l in levels if l['budget'] <= 680_000):,.0f}"
-    assert marked[0][2] == f"{best['objective']:,.1f}"  # the step is what the limit buys
+    assert marked[0][1:3] == [f"{max(l['budget'] for l in levels if l['budget'] <= limit):,.0f}",
+                              "cost"]
+    assert marked[0][3] == f"{json.loads(best)['objective']:,.1f}"  # what the limit buys
 
 
 def test_frontier_marks_the_limit_given_on_the_command_line(capsys):
-    code, out, _ = run(capsys, "frontier", EXAMPLE, "--points", "5", "--limit", "cost=300000",
-                       "--json")
+    code, out, _ = run(capsys, "frontier", EXAMPLE, "--points", "5", "--json")
+    feasible = [level["budget"] for level in json.loads(out)["levels"]
+                if level["value"] is not None]
+    limit = round(feasible[1] + 1000)  # just above the second level with a portfolio
+    code, out, _ = run(capsys, "frontier", EXAMPLE, "--points", "5", "--limit",
+                       f"cost={limit}", "--json")
     data = json.loads(out)
-    assert data["current_limit"] == 300_000
+    assert data["current_limit"] == limit
     assert (data["name"], data["unit"]) == ("Money", "£")
-    marked = max(level["budget"] for level in data["levels"]
-                 if level["value"] is not None and level["budget"] <= 300_000)
-    code, out, _ = run(capsys, "frontier", EXAMPLE, "--points", "5", "--limit", "cost=300000")
-    assert ("> = the last level within the current limit of £300,000 (the limit buys at least "
-            "this)") in out.splitlines()
+    code, out, _ = run(capsys, "frontier", EXAMPLE, "--points", "5", "--limit", f"cost={limit}")
+    assert (f"> = the last level within the current limit of £{limit:,.0f} (the limit buys at "
+            "least this)") in out.splitlines()
     assert [line.split()[1] for line in out.splitlines() if line.startswith(">  ")] == [
-        f"£{marked:,.0f}"]
+        f"£{feasible[1]:,.0f}"]
 
 
 def test_limit_option_tightens_the_budget(capsys):
