@@ -217,6 +217,7 @@ def test_excel_formats_carry_the_unit():
     assert excel_format("£") == '"£"#,##0'
     assert excel_format("FTE", "#,##0.0#") == '#,##0.0# "FTE"'
     assert excel_format("") == "#,##0"
+    assert excel_format("$", "#,##0") == '"$"#,##0'
     assert excel_format('in"ch') == '#,##0 "inch"'
 
 

@@ -56,14 +56,16 @@ def write_plan(result: PortfolioResult, model: Model, path: str | os.PathLike, *
 
 def number_formats(plan: pd.DataFrame, model: Model) -> dict[str, str]:
     """{column: spreadsheet number format} for each `<resource>_y<t>` column, with the unit:
-    '"£"#,##0' before the amount for a currency, '#,##0.0# "FTE"' after it otherwise; whole
-    amounts get no decimals."""
+    '"£"#,##0' before the amount for a currency (whole units shown; the cell keeps the exact
+    amount), '#,##0.0# "FTE"' after it otherwise, with no decimals when every amount is whole."""
     formats = {}
     for resource in model.resource_names:
         columns = [c for c in plan.columns if c.startswith(f"{resource}_y")
                    and c.removeprefix(f"{resource}_y").isdigit()]
         amounts = plan[columns].to_numpy(dtype=float).ravel()
-        number = "#,##0" if all(float(a).is_integer() for a in amounts) else "#,##0.0#"
+        whole = _is_currency(resource_unit(model, resource)) or all(
+            float(a).is_integer() for a in amounts)
+        number = "#,##0" if whole else "#,##0.0#"
         for column in columns:
             formats[column] = excel_format(resource_unit(model, resource), number)
     return formats
@@ -74,9 +76,14 @@ def excel_format(unit: str, number: str = "#,##0") -> str:
     if not unit:
         return number
     quoted = '"' + unit.strip().replace('"', "") + '"'
-    if unit.startswith(CURRENCY) or unit in {c.strip() for c in CURRENCY}:
+    if _is_currency(unit):
         return f"{quoted}{number}"
     return f"{number} {quoted}"
+
+
+def _is_currency(unit: str) -> bool:
+    """A unit written before the amount, as units.format_amount writes it (£, $, €, ...)."""
+    return bool(unit) and (unit.startswith(CURRENCY) or unit in {c.strip() for c in CURRENCY})
 
 
 def plan_summary(result: PortfolioResult, model: Model, options: Options | None = None,
