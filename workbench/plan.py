@@ -29,6 +29,8 @@ def action_plan(result: PortfolioResult, model: Model) -> pd.DataFrame:
     """One row per selected action, ordered by start year (then the model's order).
 
     Columns: id, name, theme, lead, indicator, start_year, end_year [years, from 1],
+    share_funded [0..1: 1 for a whole action, less for one funded in part; its amounts are
+    already that share of the whole],
     `<resource>_y<t>` [the resource's unit, e.g. £ or FTE] for every resource and year of
     the horizon, and `funding`: the streams paying for the action with their amounts over the
     horizon in their resource's unit (e.g. "public_health_grant £80,000; icb_mh_transformation
@@ -39,7 +41,7 @@ def action_plan(result: PortfolioResult, model: Model) -> pd.DataFrame:
     order = sorted(result.selected, key=lambda a: (result.start_year[a],
                                                     model.actions.index.get_loc(a)))
     resources = model.resource_names
-    columns = [*DESCRIPTION_COLUMNS, "start_year", "end_year",
+    columns = [*DESCRIPTION_COLUMNS, "start_year", "end_year", "share_funded",
                *(yearly_column(r, t) for r in resources for t in range(1, horizon + 1)), "funding"]
     rows = []
     for action, (years, amounts) in _yearly_amounts(result, model, order).items():
@@ -47,6 +49,7 @@ def action_plan(result: PortfolioResult, model: Model) -> pd.DataFrame:
         rows.append({
             **model.actions.loc[action, list(DESCRIPTION_COLUMNS[1:])].to_dict(),
             "id": action, "start_year": start, "end_year": max(years, default=start),
+            "share_funded": float(result.shares.get(action, 1.0)),
             **{yearly_column(r, t): float(amounts.loc[r, t])
                for r in resources for t in range(1, horizon + 1)},
             "funding": funding_text(result.funding, model, action),

@@ -55,7 +55,8 @@ def write_plan(result: PortfolioResult, model: Model, path: str | os.PathLike, *
 
 
 def number_formats(plan: pd.DataFrame, model: Model) -> dict[str, str]:
-    """{column: spreadsheet number format} for each `<resource>_y<t>` column, with the unit:
+    """{column: spreadsheet number format} for share_funded (a percentage) and each
+    `<resource>_y<t>` column, with the unit:
     '"£"#,##0' before the amount for a currency (whole units shown; the cell keeps the exact
     amount), '#,##0.0# "FTE"' after it otherwise, with no decimals when every amount is whole."""
     formats = {}
@@ -68,6 +69,8 @@ def number_formats(plan: pd.DataFrame, model: Model) -> dict[str, str]:
         number = "#,##0" if whole else "#,##0.0#"
         for column in columns:
             formats[column] = excel_format(resource_unit(model, resource), number)
+    if "share_funded" in plan.columns:
+        formats["share_funded"] = "0%"  # 1 = the whole action
     return formats
 
 
