@@ -87,6 +87,9 @@ def humanise(slug) -> str:
 
 
 def action_name(model: Model, action: str) -> str:
+    """An action's name from actions.csv (its id in words if it has none); a scheme's name."""
+    if action in model.schemes:
+        return model.scheme_name(action)
     name = model.actions["name"].get(action)
     return str(name) if isinstance(name, str) and name.strip() else humanise(action)
 
@@ -102,6 +105,7 @@ def _split(members) -> list[str]:
 
 
 def stakeholder_name(model: Model, stakeholder: str) -> str:
+    """A stakeholder group's name from stakeholders.csv (its id in words if it has none)."""
     table = model.stakeholders
     if "name" in table.columns and "stakeholder" in table.columns:
         for name in table.loc[table["stakeholder"] == stakeholder, "name"]:

@@ -11,14 +11,14 @@ from ipywidgets.widgets.widget_selection import ToggleButtonsStyle
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ..errors import WorkbenchError
+from ..findings import action_name, humanise, stakeholder_name
 from ..model import Model
 from ..scenarios import AGREED, COMBINED, scenario_names, stakeholder_choices
 from ..units import resource_label, resource_unit
 from .controller import WhatIf, _error_lines
 from .views import (PIXELS_PER_INCH, SHARPNESS, STYLE, _amount, _e, _picture, _Picture,
-                    _units, action_name, criteria_html, explanation_html, frontier_figure,
-                    frontier_html, headline_html, humanise, portfolio_html, stakeholder_name,
-                    stream_label)
+                    _units, criteria_html, explanation_html, frontier_figure, frontier_html,
+                    headline_html, portfolio_html, stream_label)
 
 PICKER_STATES = (("–", ""), ("in", "in"), ("out", "out"))
 PICKER_TIPS = ("let the optimiser choose", "force in: always funded",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..findings import action_name, humanise
 from ..model import Model
 from ..units import format_amount, resource_label, resource_name
 from .controller import EXPLAIN_EVERY_ACTION_UP_TO, FrontierView
@@ -63,25 +64,8 @@ def _signed(number: float, digits: int = 1) -> str:
 # ---------------------------------------------------------------- names for people
 
 
-def humanise(slug) -> str:
-    """A slug from the model as words: 'voice_and_governance' -> 'Voice and governance'
-    (text that already reads as words is left as it is)."""
-    text = str(slug)
-    if text and text == text.lower() and " " not in text:
-        text = text.replace("_", " ")
-        return text[0].upper() + text[1:]
-    return text
-
-
-def action_name(model: Model, action: str) -> str:
-    """An action's name from actions.csv (its id only if it has none); a scheme's name."""
-    if action in model.schemes:
-        return model.scheme_name(action)
-    name = model.actions["name"].get(action)
-    return str(name) if isinstance(name, str) and name.strip() else humanise(action)
-
-
 def action_names(model: Model, actions) -> str:
+    """Every name, comma-separated (the dashboard lists them all)."""
     return ", ".join(action_name(model, a) for a in actions)
 
 
@@ -93,16 +77,6 @@ def stream_label(model: Model, stream: str) -> str:
             if isinstance(text, str) and text.strip():
                 return text.strip()
     return humanise(stream)
-
-
-def stakeholder_name(model: Model, stakeholder: str) -> str:
-    """A stakeholder group's name from stakeholders.csv."""
-    table = model.stakeholders
-    if "name" in table.columns and "stakeholder" in table.columns:
-        for name in table.loc[table["stakeholder"] == stakeholder, "name"]:
-            if isinstance(name, str) and name.strip():
-                return name.strip()
-    return humanise(stakeholder)
 
 
 class _Units:
