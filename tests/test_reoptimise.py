@@ -224,7 +224,8 @@ def test_draws_on_one_reoptimiser_equal_draws_solved_from_scratch(example_model)
         values, _ = draw_inputs(example_model, plan, seed)
         fresh = wb.optimise(example_model, values=values)
         assert record["value"] == pytest.approx(fresh.objective)
-        check = wb.evaluate(example_model, record["selected"], values=values)
+        check = wb.evaluate(example_model, record["selected"], values=values,
+                            shares=record["shares"])
         assert check.status == "feasible"
         assert check.value["total"] == pytest.approx(record["value"])
 

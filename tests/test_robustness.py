@@ -213,7 +213,7 @@ def test_cli_robustness_json(example_folder, capsys):
     output = json.loads(capsys.readouterr().out)
     assert code == 0
     assert output["settings"]["samples"] == 3 and output["settings"]["seed"] == 1
-    assert len(output["core_index"]) == 25
+    assert len(output["core_index"]) == 27
     assert sum(p["draws"] for p in output["portfolios"]) <= 3
     assert {r["status"] for r in output["core_index"]} <= {"core", "borderline", "exterior"}
 

@@ -324,6 +324,7 @@ def run_draws(model: Model, plan: DrawPlan, draws: list[tuple[int, np.random.See
             "baseline_value": portfolio_value(model, baseline, values, shares) if fits
             else np.nan,
             "selected": result.selected if result.found else (),
+            "shares": dict(result.shares) if result.found else {},  # of actions funded in part
         })
     return records
 
@@ -526,7 +527,8 @@ def summarise(model: Model, records: list[dict], baseline: tuple[str, ...],
               settings: dict) -> RobustnessResult:
     """Core indices, classes, the value distribution and the most frequent portfolios."""
     actions = list(model.actions.index)
-    draws = pd.DataFrame([{k: v for k, v in r.items() if k != "selected"} for r in records])
+    draws = pd.DataFrame([{k: v for k, v in r.items() if k not in ("selected", "shares")}
+                          for r in records])
     draws["actions"] = [len(r["selected"]) for r in records]
     draws["portfolio"] = [";".join(r["selected"]) for r in records]
     selected = pd.DataFrame(False, index=pd.Index(draws["draw"], name="draw"), columns=actions)

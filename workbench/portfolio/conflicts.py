@@ -209,7 +209,19 @@ def _listed(actions: Iterable[str]) -> str:
 
 
 class _Conflict:
-    """Sentences for a conflicting set of groups, each stated only when the numbers bear it out."""
+    """Sentences for a conflicting set of groups, each stated only when the numbers bear it out,
+    naming actions as actions.csv names them (a scheme by its versions' common name)."""
+
+    def named(self, actions: Iterable[str]) -> str:
+        """Actions (or schemes) by name, comma-separated."""
+        names = []
+        for action in actions:
+            if action in self.model.schemes:
+                names.append(self.model.scheme_name(action))
+                continue
+            name = self.model.actions["name"].get(action)
+            names.append(str(name) if isinstance(name, str) and name.strip() else action)
+        return _listed(names)
 
     def __init__(self, model: Model, found: dict[str, tuple], horizon: int):
         self.model, self.horizon = model, horizon
@@ -266,25 +278,27 @@ class _Conflict:
             if action not in self.excluded:
                 continue
             if action in self.included:
-                out.append(f"{action} must be funded and must not be funded")
+                out.append(f"{self.named([action])} must be funded and must not be funded")
             else:
                 needs = [x for x, y, _ in self.requires if y == action and x in self.forced]
-                out.append(f"{_listed(needs)} must be funded and require{'s' * (len(needs) == 1)} "
-                           f"{action}, but {action} must not be funded")
+                out.append(f"{self.named(needs)} must be funded and "
+                           f"require{'s' * (len(needs) == 1)} {self.named([action])}, but "
+                           f"{self.named([action])} must not be funded")
         return out
 
     def _timing(self) -> list[str]:
         out = []
         for action in self.forced:
             if not self.start_years[action]:
-                out.append(f"{action} must be funded but cannot start within the "
+                out.append(f"{self.named([action])} must be funded but cannot start within the "
                            f"{self.horizon}-year horizon (earliest start: year "
                            f"{int(self.timing.loc[action, 'earliest'])})")
         for x, y, lag in self.requires:
             if x in self.forced and lag and self.start_years[x] and self.start_years[y]:
                 if max(self.start_years[x]) < min(self.start_years[y]) + lag:
-                    out.append(f"{x} must be funded and must start at least {_years(lag)} after "
-                               f"{y}, which does not fit in the {self.horizon}-year horizon")
+                    out.append(f"{self.named([x])} must be funded and must start at least "
+                               f"{_years(lag)} after {self.named([y])}, which does not fit in "
+                               f"the {self.horizon}-year horizon")
         return out
 
     def _excludes(self) -> list[str]:
@@ -292,9 +306,9 @@ class _Conflict:
         for members in self.by_family.get("excludes", []):
             both = [m for m in members if m in self.forced]
             if len(both) > 1:
-                out.append(f"{' and '.join(both)} must {'both' if len(both) == 2 else 'all'} be "
-                           f"funded, but at most one of "
-                           f"{_listed(members)} may be")
+                out.append(f"{' and '.join(self.named([m]) for m in both)} must "
+                           f"{'both' if len(both) == 2 else 'all'} be funded, but at most one "
+                           f"of {self.named(members)} may be")
         return out
 
     def _limits(self) -> list[str]:
@@ -305,7 +319,7 @@ class _Conflict:
                 need = sum(self.least_amount(a, resource, year) for a in self.forced)
                 if need > limit * (1 + TOLERANCE):
                     use = _use(self.model, resource, need, len(self.forced) == 1)
-                    out.append(f"{self._who()} ({_listed(self.forced)}) {use}{_in_year(year)} "
+                    out.append(f"{self._who()} ({self.named(self.forced)}) {use}{_in_year(year)} "
                                f"but {where}")
                 continue
             for target, value in self.by_family.get("theme_min", []):
@@ -337,12 +351,13 @@ class _Conflict:
                         barred = [a for a in everyone if a in self.excluded]
                         out.append(f"{family} of {target!r} needs {_count(value)} but only "
                                    f"{len(allowed)} of its {len(everyone)} may be funded "
-                                   f"({_listed(barred)} must not be)")
+                                   f"({self.named(barred)} must not be)")
                     continue
                 inside = [a for a in self.forced if a in everyone]
                 if len(inside) > value:
                     out.append(f"{family} of {target!r} allows at most {_count(value)} but "
-                               f"{len(inside)} that must be funded are in it ({_listed(inside)})")
+                               f"{len(inside)} that must be funded are in it "
+                               f"({self.named(inside)})")
         return out
 
     def _funding(self) -> list[str]:
@@ -351,8 +366,8 @@ class _Conflict:
         streams = self.by_family.get("stream", [])
         for action, resource in funded:
             if not streams and not self._eligible(action, resource):
-                out.append(f"{action} must be funded but no funding stream may pay its "
-                           f"{_name(self.model, resource)}")
+                out.append(f"{self.named([action])} must be funded but no funding stream may "
+                           f"pay its {_name(self.model, resource)}")
         paying = [(a, r) for a, r in funded if a in self.forced]
         if paying and streams:
             resource = paying[0][1]
@@ -360,7 +375,7 @@ class _Conflict:
             hold = sum(limit for _, _, limit in streams)
             names = _listed(dict.fromkeys(stream for stream, _, _ in streams))
             if need > hold * (1 + TOLERANCE):
-                who = _listed(a for a, _ in paying)
+                who = self.named(a for a, _ in paying)
                 out.append(f"{who} need{'s' * (len(paying) == 1)} "
                            f"{_quantity(self.model, resource, need)} of "
                            f"{_name(self.model, resource)} from the funding streams open to "
