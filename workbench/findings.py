@@ -952,7 +952,7 @@ def stream_totals(model: Model, result: PortfolioResult) -> pd.DataFrame:
     funding = result.funding
     resource_of = _stream_resources(model)
     totals = funding.groupby("stream", sort=False)["amount"].sum() if len(funding) else {}
-    rows = [(humanise(stream), _stream_label(model, stream), format_amount(
+    rows = [(humanise(stream), stream_label(model, stream), format_amount(
         model, resource_of.get(stream, model.resource_names[0]), float(amount)))
         for stream, amount in dict(totals).items()]
     return pd.DataFrame(rows, columns=["funding stream", "what it is", "pays"]).set_index(
@@ -967,7 +967,7 @@ def _stream_resources(model: Model) -> dict[str, str]:
             if isinstance(resource, str) and resource}
 
 
-def _stream_label(model: Model, stream: str) -> str:
+def stream_label(model: Model, stream: str) -> str:
     """A funding stream's description in funding.csv (its name in words if none)."""
     rows = model.funding.loc[model.funding["stream"] == stream]
     if "description" in rows.columns:

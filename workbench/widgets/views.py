@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..findings import action_name, humanise
+from ..findings import action_name, humanise, stream_label
 from ..model import Model
 from ..units import format_amount, resource_label, resource_name
 from .controller import EXPLAIN_EVERY_ACTION_UP_TO, FrontierView
@@ -67,16 +67,6 @@ def _signed(number: float, digits: int = 1) -> str:
 def action_names(model: Model, actions) -> str:
     """Every name, comma-separated (the dashboard lists them all)."""
     return ", ".join(action_name(model, a) for a in actions)
-
-
-def stream_label(model: Model, stream: str) -> str:
-    """A funding stream as people know it: its description in funding.csv."""
-    rows = model.funding.loc[model.funding["stream"] == stream]
-    if "description" in rows.columns:
-        for text in rows["description"]:
-            if isinstance(text, str) and text.strip():
-                return text.strip()
-    return humanise(stream)
 
 
 class _Units:
